@@ -46,15 +46,15 @@ function withDetails(
   const details = [
     {
       typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo',
-      value: ErrorInfo.encode({ reason, domain: ERROR_DOMAIN, metadata: { ...metadata } }).finish(),
+      value: Buffer.from(ErrorInfo.encode({ reason, domain: ERROR_DOMAIN, metadata: { ...metadata } }).finish()),
     },
   ];
   if (violations.length > 0) {
     details.push({
       typeUrl: 'type.googleapis.com/google.rpc.BadRequest',
-      value: BadRequest.encode({
+      value: Buffer.from(BadRequest.encode({
         fieldViolations: violations.map((v) => ({ field: v.field, description: v.message, reason: v.rule })),
-      }).finish(),
+      }).finish()),
     });
   }
   const trailer = new Metadata();

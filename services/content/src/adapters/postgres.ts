@@ -1,0 +1,41 @@
+// PostgreSQL through MikroORM: one connection pool per process, the service's own schema, and
+// versioned migrations listed in code (adapters/migrations/index.ts) run by `migrate`.
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { migrations } from './migrations/index.ts';
+
+export const SCHEMA = 'content';
+
+export interface Postgres {
+  readonly orm: MikroORM;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectPostgres(url: string, poolMax: number): Promise<Postgres> {
+  const orm = await MikroORM.init({
+    clientUrl: url,
+    schema: SCHEMA,
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
+    extensions: [Migrator],
+    migrations: { tableName: 'schema_migrations', migrationsList: migrations, transactional: true, allOrNothing: true, snapshot: false },
+    pool: { min: 0, max: poolMax },
+    allowGlobalContext: true,
+    debug: false,
+  });
+  return {
+    orm,
+    async ping() {
+      await orm.em.getConnection().execute('select 1');
+    },
+    close: () => orm.close(true),
+  };
+}
+
+/** Creates the schema if needed and applies pending migrations; returns their names. */
+export async function migrate(pg: Postgres): Promise<string[]> {
+  await pg.orm.em.getConnection().execute(`create schema if not exists ${SCHEMA}`);
+  const applied = await pg.orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,63 @@
+// Composition root: builds content-svc's dependencies from a Config, starts the gRPC server and
+// the metrics listener, and returns a stop() that runs the shutdown sequence. main.ts and the
+// component tests both start the service through here, so tests run the real wiring.
+import type { Logger } from 'pino';
+import { createHealth } from './adapters/health.ts';
+import { closeAll, drain, listen } from './adapters/lifecycle.ts';
+import { createMetrics, serveMetrics } from './adapters/metrics.ts';
+import { connectPostgres } from './adapters/postgres.ts';
+import { connectKafka } from './adapters/kafka.ts';
+import { connectRedis, waitForRedis } from './adapters/redis.ts';
+import type { Config } from './config.ts';
+import { createServer, SERVICE_NAME } from './server.ts';
+
+export interface RunningService {
+  readonly grpcPort: number;
+  readonly metricsPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, log: Logger): Promise<RunningService> {
+  const pg = await connectPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const redis = connectRedis(config.REDIS_URL);
+  redis.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
+  await waitForRedis(redis, 3000);
+  const kafka = connectKafka(config.KAFKA_BROKERS, 'content-svc');
+  const metrics = createMetrics('content');
+  const health = createHealth(
+    [SERVICE_NAME],
+    [
+      { name: 'postgres', check: () => pg.ping() },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'kafka', check: () => kafka.ping() },
+    ],
+    log,
+  );
+  const server = createServer({ log, metrics, health });
+  const grpcPort = await listen(server, config.GRPC_HOST, config.GRPC_PORT);
+  const metricsServer = await serveMetrics(metrics.registry, config.METRICS_PORT, config.GRPC_HOST);
+  const address = metricsServer.address();
+  const metricsPort = typeof address === 'object' && address ? address.port : config.METRICS_PORT;
+  await health.start(config.HEALTH_INTERVAL_MS);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      health.shutdown();
+      health.stop();
+      const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
+      log.info({ how }, 'grpc server stopped');
+      await closeAll(
+        [
+          { name: 'metrics', close: () => new Promise((resolve) => metricsServer.close(resolve)) },
+          { name: 'kafka', close: () => kafka.close() },
+          { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
+          { name: 'postgres', close: () => pg.close() },
+        ],
+        (name, err) => log.error({ err, resource: name }, 'close failed'),
+      );
+    })();
+    return stopping;
+  };
+  return { grpcPort, metricsPort, stop };
+}

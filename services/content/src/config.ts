@@ -1,0 +1,56 @@
+// content-svc configuration: parsed once from the environment, validated, typed. Boot fails with
+// one line per problem. Every key is documented here and in the README's configuration table.
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const schema = z.object({
+  GRPC_HOST: z.string().min(1).default('127.0.0.1').describe('Address the gRPC server binds (0.0.0.0 in containers).'),
+  GRPC_PORT: port.default(50052).describe('gRPC port; 0 picks a free port (tests).'),
+  METRICS_PORT: port.default(9452).describe('Port of the Prometheus /metrics listener; 0 picks a free port.'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .default('postgres://postgres@127.0.0.1:5432/dailyfeed')
+    .describe('PostgreSQL URL; content-svc owns the `content` schema in it.'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10).describe('Maximum PostgreSQL connections.'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL.'),
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((value) => value.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
+    .pipe(z.array(z.string().regex(/^[^:]+:\d+$/, 'expected host:port')).min(1))
+    .describe('Comma-separated Kafka bootstrap brokers (host:port).'),
+  LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
+  HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10000)
+    .describe('Graceful-shutdown deadline; in-flight calls are cancelled after it.'),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** Key, default and description of every setting (for docs and `--help`). */
+export function describeConfig(): { key: string; description: string }[] {
+  return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
+}

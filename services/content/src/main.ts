@@ -1,0 +1,62 @@
+// content-svc entry point: the only place that reads process.env and handles signals.
+//   node src/main.ts            serve gRPC (default)
+//   node src/main.ts migrate    apply pending migrations of the `content` schema and exit
+import { pino } from 'pino';
+import { startService } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { connectPostgres, migrate } from './adapters/postgres.ts';
+
+const REDACT = ['password', '*.password', 'email', '*.email', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'authorization', '*.authorization'];
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`content-svc: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const config = readConfig();
+const log = pino({ name: 'content-svc', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } });
+const command = process.argv[2] ?? 'serve';
+
+if (command === 'migrate') {
+  const pg = await connectPostgres(config.DATABASE_URL, 2);
+  try {
+    const applied = await migrate(pg);
+    log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema up to date');
+  } finally {
+    await pg.close();
+  }
+} else if (command === 'serve') {
+  const service = await startService(config, log);
+  log.info({ grpcPort: service.grpcPort, metricsPort: service.metricsPort }, 'content-svc listening');
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    log.info({ signal }, 'shutting down');
+    service.stop().then(
+      () => {
+        log.flush();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+} else {
+  process.stderr.write(`content-svc: unknown command "${command}" (expected serve or migrate)\n`);
+  process.exit(2);
+}

@@ -1,0 +1,72 @@
+// Component test: content-svc boots on port 0 against the real PostgreSQL, Redis and Kafka, reports
+// SERVING through the generated health client only while its dependencies answer, registers
+// every RPC of its contract, and shuts down on request.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
+import { declaredMethods } from '../../../test/support/contracts.ts';
+import { callEmpty, Code, healthStatus, waitForHealth } from '../../../test/support/grpc.ts';
+import { startService, type RunningService } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { connectPostgres, migrate } from '../src/adapters/postgres.ts';
+import { SERVICE_NAME } from '../src/server.ts';
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test';
+const log = pino({ level: 'silent' });
+const testConfig = (overrides: Record<string, string> = {}) =>
+  loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200', ...overrides });
+
+describe('content-svc boot', () => {
+  let service: RunningService;
+
+  before(async () => {
+    const pg = await connectPostgres(DATABASE_URL, 2);
+    await migrate(pg).finally(() => pg.close());
+    service = await startService(testConfig(), log);
+  });
+  after(() => service.stop());
+
+  it('when PostgreSQL, Redis and Kafka answer, then health reports SERVING for the server and the service', async () => {
+    assert.equal(await waitForHealth(service.grpcPort, Serving.SERVING), Serving.SERVING);
+    assert.equal(await healthStatus(service.grpcPort, SERVICE_NAME), Serving.SERVING);
+  });
+
+  it('when a method of proto/ is called, then the service has registered it', async () => {
+    const methods = declaredMethods(SERVICE_NAME);
+    assert.ok(methods.length >= 14, `expected the whole ContentService contract, found ${methods.length} RPCs`);
+    for (const path of methods) {
+      const outcome = await callEmpty(service.grpcPort, path);
+      // An unregistered method fails with grpc-js's own UNIMPLEMENTED and no ErrorInfo; every
+      // answer from a registered handler is a success or carries our ErrorInfo reason.
+      assert.ok(outcome.code === Code.OK || outcome.reason !== undefined, `${path} is not registered: ${outcome.details}`);
+    }
+  });
+
+  it('when a method is not in the contract, then the probe tells it apart', async () => {
+    const outcome = await callEmpty(service.grpcPort, `/${SERVICE_NAME}/NoSuchMethod`);
+    assert.equal(outcome.code, Code.UNIMPLEMENTED);
+    assert.equal(outcome.reason, undefined);
+  });
+});
+
+describe('content-svc health with a dependency down', () => {
+  it('when Kafka does not answer, then health reports NOT_SERVING', async () => {
+    const service = await startService(testConfig({ KAFKA_BROKERS: '127.0.0.1:1' }), log);
+    try {
+      assert.equal(await healthStatus(service.grpcPort), Serving.NOT_SERVING);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('when Redis does not answer, then health reports NOT_SERVING', async () => {
+    const service = await startService(testConfig({ REDIS_URL: 'redis://127.0.0.1:1' }), log);
+    try {
+      assert.equal(await healthStatus(service.grpcPort), Serving.NOT_SERVING);
+      assert.equal(await healthStatus(service.grpcPort, SERVICE_NAME), Serving.NOT_SERVING);
+    } finally {
+      await service.stop();
+    }
+  });
+});
