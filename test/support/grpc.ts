@@ -1,6 +1,6 @@
 // Test support: raw gRPC calls and health checks through the generated health client.
 import { Client, credentials, Metadata, status as Code, type ServiceError } from '@grpc/grpc-js';
-import { HealthClient, HealthCheckResponse_ServingStatus } from '@dailyfeed/gen/grpc/health/v1/health';
+import { HealthClient, type HealthCheckResponse_ServingStatus } from '@dailyfeed/gen/grpc/health/v1/health';
 import { Status } from '@dailyfeed/gen/google/rpc/status';
 import { ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
 

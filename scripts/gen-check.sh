@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Drift check: gen/src must be exactly what `buf generate` produces from proto/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+node_modules/.bin/buf generate
+drift="$(git status --porcelain -- gen)"
+if [ -n "$drift" ]; then
+  echo "gen/ is not what buf generate produces from proto/ — run \`npm run gen\` and commit:" >&2
+  echo "$drift" >&2
+  git --no-pager diff --stat -- gen >&2
+  exit 1
+fi
+echo "gen/ is fresh"
