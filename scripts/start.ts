@@ -43,9 +43,11 @@ function run(command: string, args: string[], label: string): void {
 
 const kafkaWasUp = await portOpen(9092);
 run('bash', ['infra/infra.sh', 'up'], 'infra:up');
-// Each service owns its schema, so their migrations can run side by side.
-const migrations = await Promise.all(
-  SERVICES.map(
+// Each service owns its schema, so migrations run side by side — except timeline's, which grants
+// its read-only role access to content's schema and so runs after content's.
+const migrateAll = async (names: readonly string[]) =>
+  Promise.all(
+    SERVICES.filter((service) => names.includes(service.name)).map(
     (service) =>
       new Promise<{ name: string; code: number | null }>((resolve) => {
         const out = createWriteStream(join(logs, `${service.name}.log`), { flags: 'a' });
@@ -54,8 +56,12 @@ const migrations = await Promise.all(
         child.stderr?.pipe(out);
         child.on('exit', (code) => resolve({ name: service.name, code }));
       }),
-  ),
-);
+    ),
+  );
+const migrations = [
+  ...(await migrateAll(['member-svc', 'content-svc', 'image-svc', 'search-svc', 'activity-svc'])),
+  ...(await migrateAll(['timeline-svc'])),
+];
 for (const { name, code } of migrations) {
   if (code !== 0) {
     process.stderr.write(`${name} migrate failed (exit ${code}); see .run/logs/${name}.log\n`);

@@ -1,4 +1,5 @@
 // Versioned migrations of the `content` schema, in order. Never edit an applied one: add a new one.
 import type { MigrationObject } from '@mikro-orm/core';
+import { PostsCommentsLikesOutbox } from './0001-posts-comments-likes-outbox.ts';
 
-export const migrations: MigrationObject[] = [];
+export const migrations: MigrationObject[] = [{ name: '0001-posts-comments-likes-outbox', class: PostsCommentsLikesOutbox }];

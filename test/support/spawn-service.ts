@@ -1,0 +1,108 @@
+// Test support: runs a service as its own process (`node services/<name>/src/main.ts`), the way
+// it runs in production, on free ports, and waits until its health reports SERVING. Component
+// tests of one service use it to get a real instance of another (e.g. member-svc for
+// Authenticate) without importing that service's code, and crash tests use kill() to SIGKILL it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
+import { waitForHealth } from './grpc.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test';
+
+export type ServiceName = 'member' | 'content' | 'timeline' | 'image' | 'search' | 'activity';
+
+export interface SpawnedService {
+  readonly name: ServiceName;
+  readonly grpcPort: number;
+  readonly address: string;
+  readonly process: ChildProcess;
+  /** SIGTERM and wait for exit (graceful). */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit (crash). */
+  kill(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Applies a service's migrations to the test database (idempotent). */
+export function migrateService(name: ServiceName, env: Record<string, string> = {}): void {
+  const result = spawnSync(process.execPath, [join(root, 'services', name, 'src/main.ts'), 'migrate'], {
+    env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, LOG_LEVEL: 'warn', ...env },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`${name} migrate failed: ${result.stderr}${result.stdout}`);
+}
+
+export async function spawnService(name: ServiceName, env: Record<string, string> = {}): Promise<SpawnedService> {
+  migrateService(name, env);
+  const grpcPort = await freePort();
+  const metricsPort = await freePort();
+  mkdirSync(join(root, '.run/logs'), { recursive: true });
+  const log = createWriteStream(join(root, '.run/logs', `test-${name}-${grpcPort}.log`));
+  const child = spawn(process.execPath, [join(root, 'services', name, 'src/main.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: TEST_DATABASE_URL,
+      GRPC_PORT: String(grpcPort),
+      METRICS_PORT: String(metricsPort),
+      LOG_LEVEL: 'info',
+      HEALTH_INTERVAL_MS: '500',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const status = await waitForHealthOrExit(grpcPort, exited);
+  if (status !== Serving.SERVING) {
+    child.kill('SIGKILL');
+    throw new Error(`${name} did not become SERVING; see .run/logs/test-${name}-${grpcPort}.log`);
+  }
+  return {
+    name,
+    grpcPort,
+    address: `127.0.0.1:${grpcPort}`,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+async function waitForHealthOrExit(port: number, exited: Promise<void>): Promise<Serving | 'exited'> {
+  const deadline = Date.now() + 30_000;
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  while (!done && Date.now() < deadline) {
+    try {
+      const status = await waitForHealth(port, Serving.SERVING, 500);
+      if (status === Serving.SERVING) return status;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return done ? 'exited' : Serving.NOT_SERVING;
+}
