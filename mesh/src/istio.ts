@@ -1,0 +1,114 @@
+// Istio objects: per service a VirtualService (timeouts, retries) and DestinationRule (load
+// balancing, connection pool, outlier detection, subset v1) with the seed's numbers; namespace-wide
+// STRICT mTLS; the ingress Gateway and route to the edge; who-may-call-whom AuthorizationPolicies.
+import { DestinationRule, Gateway, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
+import { AuthorizationPolicy, PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1';
+import { NAMESPACE, principal, selectorLabels, workloadName } from './k8s-common.ts';
+import { EDGE, type Caller, type RoutePolicy, type ServicePolicy } from './policy.ts';
+
+export type IstioObject = VirtualService | DestinationRule | PeerAuthentication | Gateway | AuthorizationPolicy;
+
+// Retries re-send writes. That is safe only because writes are idempotent: the edge's
+// `idempotency-key` metadata is forwarded unchanged on every try, and content-svc deduplicates it.
+function httpRetries(route: RoutePolicy) {
+  return {
+    attempts: route.retries.attempts,
+    perTryTimeout: route.retries.perTryTimeout,
+    retryOn: route.retries.retryOn.join(','),
+    retryRemoteLocalities: route.retries.retryRemoteLocalities,
+  };
+}
+
+export function virtualService(policy: ServicePolicy): VirtualService {
+  const host = workloadName(policy.name);
+  return new VirtualService({
+    metadata: { name: host, namespace: NAMESPACE },
+    spec: {
+      hosts: [host],
+      http: [
+        {
+          name: 'grpc',
+          timeout: policy.route.timeout,
+          retries: httpRetries(policy.route),
+          route: [{ destination: { host, subset: policy.destination.subset.name, port: { number: policy.grpcPort } } }],
+        },
+      ],
+    },
+  });
+}
+
+export function destinationRule(policy: ServicePolicy): DestinationRule {
+  const host = workloadName(policy.name);
+  const d = policy.destination;
+  return new DestinationRule({
+    metadata: { name: host, namespace: NAMESPACE },
+    spec: {
+      host,
+      trafficPolicy: {
+        // The seed also wrote `leastRequestLbConfig: {choiceCount: 2}`, but Istio's DestinationRule
+        // has no such field (the API server would drop or reject it). Envoy's LEAST_REQUEST picks the
+        // less loaded of 2 random hosts by default, so the seed's choiceCount 2 holds as written.
+        loadBalancer: { simple: d.loadBalancer.simple },
+        connectionPool: {
+          tcp: {
+            maxConnections: d.tcp.maxConnections,
+            connectTimeout: d.tcp.connectTimeout,
+            tcpKeepalive: { time: d.tcp.keepalive.time, interval: d.tcp.keepalive.interval, probes: d.tcp.keepalive.probes },
+          },
+          http: { ...d.http },
+        },
+        outlierDetection: { ...d.outlierDetection },
+      },
+      subsets: [{ name: d.subset.name, labels: { ...d.subset.labels } }],
+    },
+  });
+}
+
+/** Every workload in the namespace accepts only mutual TLS (the original's pa-dev.yaml). */
+export function peerAuthentication(): PeerAuthentication {
+  return new PeerAuthentication({ metadata: { name: 'default', namespace: NAMESPACE }, spec: { mtls: { mode: 'STRICT' } } });
+}
+
+export function ingressGateway(): Gateway {
+  return new Gateway({
+    metadata: { name: 'dailyfeed-gateway', namespace: NAMESPACE },
+    spec: {
+      selector: { istio: 'ingressgateway' },
+      servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [...EDGE.hosts] }],
+    },
+  });
+}
+
+export function edgeVirtualService(): VirtualService {
+  const host = workloadName('gateway');
+  return new VirtualService({
+    metadata: { name: host, namespace: NAMESPACE },
+    spec: {
+      hosts: [...EDGE.hosts],
+      gateways: ['dailyfeed-gateway'],
+      http: [
+        {
+          name: 'edge',
+          match: [{ uri: { prefix: '/' } }],
+          timeout: EDGE.route.timeout,
+          retries: httpRetries(EDGE.route),
+          route: [{ destination: { host, port: { number: EDGE.httpPort } } }],
+        },
+      ],
+    },
+  });
+}
+
+/**
+ * ALLOW policies: once a workload has one, everything not matched is denied. Services accept
+ * calls only from their declared callers' service accounts (mTLS identities); the edge accepts
+ * only the ingress gateway, whose service-account name depends on how Istio was installed, so
+ * the rule matches its namespace instead.
+ */
+export function authorizationPolicy(name: Caller, callers: readonly Caller[] | 'ingress'): AuthorizationPolicy {
+  const source = callers === 'ingress' ? { namespaces: ['istio-system'] } : { principals: callers.map(principal) };
+  return new AuthorizationPolicy({
+    metadata: { name: workloadName(name), namespace: NAMESPACE },
+    spec: { selector: { matchLabels: selectorLabels(name) }, action: 'ALLOW', rules: [{ from: [{ source }] }] },
+  });
+}
