@@ -23,6 +23,35 @@ const schema = z.object({
     .min(100)
     .default(10000)
     .describe('Graceful-shutdown deadline; in-flight calls are cancelled after it.'),
+  JWT_ISSUER: z.string().min(1).default('https://dailyfeed.click/member').describe('`iss` of issued access tokens, checked on verification; signing keys belong to an issuer.'),
+  JWT_AUDIENCE: z.string().min(1).default('dailyfeed').describe('`aud` of issued access tokens, checked on verification.'),
+  ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600).describe('Access-token lifetime in seconds.'),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().positive().max(365).default(30).describe('Refresh-token lifetime in days.'),
+  KEY_ROTATION_HOURS: z.coerce.number().positive().default(24).describe('A new primary signing key is created when the current one is older than this.'),
+  KEY_GRACE_HOURS: z.coerce.number().positive().default(48).describe('How long a demoted key keeps verifying tokens before it is retired.'),
+  KEY_CHECK_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000).describe('How often the in-process rotation check runs.'),
+  KEY_CACHE_REFRESH_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the in-memory key store reloads keys from PostgreSQL.'),
+  KEY_ENCRYPTION_SECRET: z
+    .string()
+    .min(32)
+    .optional()
+    .describe('When set (at least 32 characters), private signing keys are stored AES-256-GCM encrypted with a key derived from it.'),
+  PASSWORD_SCRYPT_LOG_N: z.coerce
+    .number()
+    .int()
+    .min(14)
+    .max(20)
+    .default(17)
+    .describe('scrypt cost as log2(N) for new password hashes (OWASP: 17, r=8, p=1). Stored hashes keep their own cost.'),
+  MEMBER_CACHE_TTL_S: z.coerce.number().int().min(1).default(300).describe('TTL of member views cached in Redis (invalidated on change).'),
+  MEMBER_CACHE_LOCAL_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(2000)
+    .describe('TTL of the in-process member-view cache; bounds how stale another replica can be after a change.'),
+  IMAGE_ADDR: z.string().min(1).default('127.0.0.1:50054').describe('image-svc gRPC address (previous avatars are deleted there).'),
+  IMAGE_TIMEOUT_MS: z.coerce.number().int().min(50).default(3000).describe('Deadline of calls to image-svc.'),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

@@ -1,10 +1,15 @@
 // member-svc entry point: the only place that reads process.env and handles signals.
 //   node src/main.ts            serve gRPC (default)
-//   node src/main.ts migrate    apply pending migrations of the `member` schema and exit
+//   node src/main.ts migrate         apply pending migrations of the `member` schema and exit
+//   node src/main.ts rotate-keys     bootstrap/rotate/retire signing keys once and exit (CronJob)
+//   node src/main.ts cleanup-tokens  delete expired refresh-token and blacklist rows and exit
 import { pino } from 'pino';
 import { startService } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { connectPostgres, migrate } from './adapters/postgres.ts';
+import { createSessionsRepo } from './adapters/sessions-repo.ts';
+import { createSql } from './adapters/sql.ts';
+import { createKeyRepo } from './wiring.ts';
 
 const REDACT = ['password', '*.password', 'email', '*.email', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'authorization', '*.authorization'];
 
@@ -29,6 +34,22 @@ if (command === 'migrate') {
   try {
     const applied = await migrate(pg);
     log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema up to date');
+  } finally {
+    await pg.close();
+  }
+} else if (command === 'rotate-keys') {
+  const pg = await connectPostgres(config.DATABASE_URL, 2);
+  try {
+    const result = await createKeyRepo(pg, config).rotate(new Date());
+    log.info({ ...result, issuer: config.JWT_ISSUER }, result.rotated ? 'new primary signing key' : 'signing keys up to date');
+  } finally {
+    await pg.close();
+  }
+} else if (command === 'cleanup-tokens') {
+  const pg = await connectPostgres(config.DATABASE_URL, 2);
+  try {
+    const deleted = await createSessionsRepo().deleteExpired(createSql(pg), new Date());
+    log.info({ deleted }, 'expired tokens deleted');
   } finally {
     await pg.close();
   }
@@ -57,6 +78,6 @@ if (command === 'migrate') {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 } else {
-  process.stderr.write(`member-svc: unknown command "${command}" (expected serve or migrate)\n`);
+  process.stderr.write(`member-svc: unknown command "${command}" (expected serve, migrate, rotate-keys or cleanup-tokens)\n`);
   process.exit(2);
 }

@@ -7,7 +7,7 @@ import { bindService } from './adapters/grpc-handlers.ts';
 import type { ErrorLog } from './adapters/grpc-errors.ts';
 import type { Health } from './adapters/health.ts';
 import type { RpcMetrics } from './adapters/metrics.ts';
-import { createMemberHandlers } from './handlers/member-handlers.ts';
+import { createMemberHandlers, type HandlerDeps } from './handlers/member-handlers.ts';
 
 export const SERVICE_NAME = 'dailyfeed.member.v1.MemberService';
 
@@ -15,6 +15,7 @@ export interface ServerDeps {
   readonly log: ErrorLog;
   readonly metrics: RpcMetrics;
   readonly health: Health;
+  readonly handlers: HandlerDeps;
 }
 
 export function createServer(deps: ServerDeps): Server {
@@ -26,7 +27,7 @@ export function createServer(deps: ServerDeps): Server {
   server.addService(HealthService, deps.health.implementation);
   server.addService(
     MemberServiceService,
-    bindService<MemberServiceServer>(MemberServiceService, createMemberHandlers(), { log: deps.log, metrics: deps.metrics }),
+    bindService<MemberServiceServer>(MemberServiceService, createMemberHandlers(deps.handlers), { log: deps.log, metrics: deps.metrics }),
   );
   return server;
 }

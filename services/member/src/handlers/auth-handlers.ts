@@ -1,0 +1,105 @@
+// Authentication RPCs: signup, login, logout, refresh, deactivate, JWKS, Authenticate and the
+// key/token jobs.
+import { AuthenticateView, type ClientInfo as ProtoClientInfo, type MemberServiceServer } from '@dailyfeed/gen/member/v1/member';
+import type { HandlersOf } from '../adapters/grpc-handlers.ts';
+import type { IssuedSession } from '../use-cases/sessions.ts';
+import { callerOf, type HandlerDeps } from './handler-deps.ts';
+import { countryName, genderName, privacyName, toProfile, toSessionMember, toSummary } from './member-views.ts';
+
+type AuthRpcs =
+  | 'signup'
+  | 'login'
+  | 'logout'
+  | 'logoutAll'
+  | 'refreshAccessToken'
+  | 'refreshSession'
+  | 'deactivate'
+  | 'getJwks'
+  | 'authenticate'
+  | 'rotateSigningKeys'
+  | 'cleanupExpiredTokens';
+
+const clientOf = (c: ProtoClientInfo | undefined) => ({ deviceInfo: c?.deviceInfo ?? '', ipAddress: c?.ipAddress ?? '' });
+
+const issuedTokens = (s: IssuedSession) => ({
+  accessToken: s.accessToken,
+  accessTokenExpiresAt: s.accessTokenExpiresAt,
+  refreshToken: s.refreshToken,
+  refreshTokenExpiresAt: s.refreshTokenExpiresAt,
+});
+
+export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberServiceServer>, AuthRpcs> {
+  const { accounts, sessions, keys, keyRepo, clock } = deps;
+  return {
+    async signup(req) {
+      const id = await accounts.signup({
+        email: req.email,
+        password: req.password,
+        memberName: req.memberName,
+        handle: req.handle,
+        displayName: req.displayName,
+        bio: req.bio,
+        location: req.location,
+        websiteUrl: req.websiteUrl,
+        birthDate: req.birthDate,
+        gender: genderName(req.gender),
+        languageCode: req.languageCode,
+        countryCode: countryName(req.countryCode),
+        privacyLevel: req.privacyLevel === 0 ? undefined : privacyName(req.privacyLevel),
+        avatarUrl: req.avatarUrl,
+      });
+      return { member: { id } };
+    },
+    async login(req) {
+      const { member, session } = await accounts.login(req.email, req.password, clientOf(req.client));
+      return { member: toSessionMember(member), tokens: issuedTokens(session) };
+    },
+    async logout(req, ctx) {
+      await sessions.logout(await callerOf(deps, ctx), req.refreshToken);
+      return { value: true, sessionCleared: {} };
+    },
+    async logoutAll(_req, ctx) {
+      await sessions.logoutAll(await callerOf(deps, ctx));
+      return { value: true, sessionCleared: {} };
+    },
+    async refreshAccessToken(req) {
+      const s = await sessions.refresh(req.refreshToken, clientOf(req.client));
+      return { token: { accessToken: s.accessToken, expiresIn: String(s.expiresInSeconds) }, tokens: issuedTokens(s) };
+    },
+    async refreshSession(req) {
+      const s = await sessions.refresh(req.refreshToken, clientOf(req.client));
+      return { value: true, tokens: issuedTokens(s) };
+    },
+    async deactivate(_req, ctx) {
+      await accounts.deactivate(await callerOf(deps, ctx));
+      return { value: true, sessionCleared: {} };
+    },
+    async getJwks() {
+      const jwks = {
+        keys: keys.all().map((k) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: k.kid, use: 'sig', alg: 'ES256' })),
+      };
+      return { jwks: { contentType: 'application/jwk-set+json', data: Buffer.from(JSON.stringify(jwks)), extensions: [] } };
+    },
+    async authenticate(req, ctx) {
+      const caller = await callerOf(deps, ctx);
+      const m = caller.member;
+      return {
+        member: { id: m.id, name: m.memberName },
+        summary: req.view === AuthenticateView.AUTHENTICATE_VIEW_SUMMARY ? toSummary(m) : undefined,
+        profile: req.view === AuthenticateView.AUTHENTICATE_VIEW_PROFILE ? toProfile(m, true) : undefined,
+        refreshNeeded: caller.token.refreshNeeded,
+        jti: caller.token.jti,
+        expiresAt: caller.token.expiresAt,
+      };
+    },
+    async rotateSigningKeys() {
+      const result = await keyRepo.rotate(clock());
+      await keys.reload();
+      return { rotated: result.rotated, primaryKid: result.primaryKid, retired: result.retired };
+    },
+    async cleanupExpiredTokens() {
+      const { refresh, blacklist } = await sessions.cleanup();
+      return { refreshTokensDeleted: String(refresh), blacklistEntriesDeleted: String(blacklist) };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// Follow-graph RPCs: follow/unfollow, follower and following pages, recommendations, bulk
+// summaries and the internal id lists.
+import type { MemberServiceServer } from '@dailyfeed/gen/member/v1/member';
+import type { HandlersOf } from '../adapters/grpc-handlers.ts';
+import { callerOf, type HandlerDeps } from './handler-deps.ts';
+import { toBarePage, toScroll, toSummary } from './member-views.ts';
+
+type FollowRpcs =
+  | 'follow'
+  | 'unfollow'
+  | 'getMyFollowersFollowings'
+  | 'listMyFollowers'
+  | 'listMyFollowings'
+  | 'getMemberFollowersFollowings'
+  | 'listMemberFollowers'
+  | 'listMemberFollowings'
+  | 'recommendNewbies'
+  | 'recommendNewbiesMore'
+  | 'getSummariesByIds'
+  | 'listAllMyFollowings'
+  | 'listFollowingIds'
+  | 'listFollowerIds';
+
+export function createFollowHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberServiceServer>, FollowRpcs> {
+  const { follows } = deps;
+  const me = async (ctx: Parameters<typeof callerOf>[1]): Promise<string> => (await callerOf(deps, ctx)).member.id;
+  const both = async (memberId: string, page: number, size: number) => {
+    const [followers, followings] = await Promise.all([follows.followers(memberId, page, size), follows.followings(memberId, page, size)]);
+    return { followers: toScroll(followers), followings: toScroll(followings) };
+  };
+  return {
+    async follow(req, ctx) {
+      await follows.follow(await me(ctx), req.memberId);
+      return { value: true };
+    },
+    async unfollow(req, ctx) {
+      await follows.unfollow(await me(ctx), req.memberId);
+      return { value: true };
+    },
+    getMyFollowersFollowings: async (req, ctx) => both(await me(ctx), req.page, req.size),
+    listMyFollowers: async (req, ctx) => toBarePage(await follows.followers(await me(ctx), req.page, req.size)),
+    listMyFollowings: async (req, ctx) => toBarePage(await follows.followings(await me(ctx), req.page, req.size)),
+    async getMemberFollowersFollowings(req, ctx) {
+      await me(ctx);
+      return both(req.memberId, req.page, req.size);
+    },
+    async listMemberFollowers(req, ctx) {
+      await me(ctx);
+      return toBarePage(await follows.followers(req.memberId, req.page, req.size));
+    },
+    async listMemberFollowings(req, ctx) {
+      await me(ctx);
+      return toBarePage(await follows.followings(req.memberId, req.page, req.size));
+    },
+    async recommendNewbies(req, ctx) {
+      const page = await follows.recommendations(await me(ctx), req.page, req.size);
+      const totalPages = Math.ceil(page.totalElements / page.size);
+      return {
+        ...toBarePage(page),
+        totalElements: String(page.totalElements),
+        totalPages,
+        first: page.page === 0,
+        last: !page.hasNext,
+        hasPrevious: page.page > 0,
+      };
+    },
+    recommendNewbiesMore: async (req, ctx) => toBarePage(await follows.recommendations(await me(ctx), req.page, req.size)),
+    async getSummariesByIds(req, ctx) {
+      await me(ctx);
+      return { summaries: (await follows.summariesByIds(req.ids)).map(toSummary) };
+    },
+    listAllMyFollowings: async (_req, ctx) => ({ summaries: (await follows.allFollowings(await me(ctx))).map(toSummary) }),
+    listFollowingIds: async (req) => ({ memberIds: await follows.followingIds(req.memberId) }),
+    async listFollowerIds(req) {
+      const { ids, hasMore, total } = await follows.followerIds(req.memberId, req.afterMemberId, req.limit);
+      return { memberIds: ids, hasMore, total: String(total) };
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// What the handlers call, and the one helper every token-protected RPC uses.
+import type { CallContext } from '../adapters/grpc-handlers.ts';
+import type { KeyStore } from '../adapters/key-store.ts';
+import type { SigningKeyRepo } from '../adapters/signing-keys.ts';
+import type { Accounts } from '../use-cases/accounts.ts';
+import type { Authenticate, Caller } from '../use-cases/authenticate.ts';
+import type { Follows } from '../use-cases/follows.ts';
+import type { MemberReader } from '../use-cases/member-reader.ts';
+import type { Profiles } from '../use-cases/profiles.ts';
+import type { Sessions } from '../use-cases/sessions.ts';
+
+export interface HandlerDeps {
+  readonly authenticate: Authenticate;
+  readonly accounts: Accounts;
+  readonly sessions: Sessions;
+  readonly profiles: Profiles;
+  readonly follows: Follows;
+  readonly reader: MemberReader;
+  readonly keys: KeyStore;
+  readonly keyRepo: SigningKeyRepo;
+  readonly clock: () => Date;
+}
+
+export function firstMetadata(ctx: CallContext, key: string): string | undefined {
+  const value = ctx.metadata.get(key)[0];
+  return typeof value === 'string' ? value : value?.toString('utf8');
+}
+
+/** Authenticates the caller of a token-protected RPC; a grace-key token adds the refresh trailer. */
+export async function callerOf(deps: HandlerDeps, ctx: CallContext): Promise<Caller> {
+  const caller = await deps.authenticate(firstMetadata(ctx, 'authorization'));
+  if (caller.token.refreshNeeded) ctx.trailers.set('x-token-refresh-needed', 'true');
+  return caller;
+}

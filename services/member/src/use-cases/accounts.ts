@@ -1,0 +1,50 @@
+// Accounts: signup, login and deactivation.
+import { authErrors } from '../domain/auth-errors.ts';
+import { profileCompletionScore, type MemberRecord } from '../domain/member.ts';
+import { validateSignupOrThrow, type SignupInput } from '../domain/signup-rules.ts';
+import type { Caller } from './authenticate.ts';
+import type { UseCaseDeps } from './deps.ts';
+import type { MemberReader } from './member-reader.ts';
+import type { ClientInfo, IssuedSession, Sessions } from './sessions.ts';
+
+export interface Accounts {
+  signup(input: SignupInput): Promise<string>;
+  login(email: string, password: string, client: ClientInfo): Promise<{ member: MemberRecord; session: IssuedSession }>;
+  deactivate(caller: Caller): Promise<void>;
+}
+
+export function createAccounts(deps: UseCaseDeps, reader: MemberReader, sessions: Sessions): Accounts {
+  const { sql, members, follows, hasher, clock, cache, blacklist } = deps;
+  return {
+    async signup(input) {
+      const member = validateSignupOrThrow(input, clock());
+      const passwordHash = await hasher.hash(member.password);
+      return members.create(sql, member, passwordHash, profileCompletionScore(member));
+    },
+
+    async login(email, password, client) {
+      const found = await members.findLoginByEmail(sql, email);
+      // Unknown email: the same scrypt work against a dummy hash, so timing reveals nothing.
+      const matches = found ? await hasher.verify(password, found.passwordHash) : await hasher.verifyUnknown(password);
+      if (!found || !matches) throw authErrors.credentials();
+      const member = await reader.getActiveOrThrow(found.id).catch(() => {
+        throw authErrors.credentials();
+      });
+      return { member, session: await sessions.open(member, client) };
+    },
+
+    async deactivate({ member, token }) {
+      const now = clock();
+      const linked = await sql.tx(async (tx) => {
+        const followingIds = await follows.followingIds(tx, member.id);
+        const followerIds = await tx.query<{ id: string }>('select follower_id as id from member.follows where followee_id = ?', [member.id]);
+        await follows.detachCounts(tx, member.id);
+        await members.deactivate(tx, member.id, now);
+        await deps.sessions.revokeAllOfMember(tx, member.id, now);
+        return [...followingIds, ...followerIds.map((r) => String(r.id))];
+      });
+      await blacklist.add(token.jti, member.id, token.expiresAt, 'DEACTIVATED');
+      await cache.invalidate([member.id, ...linked]);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// Builds the use cases and handler dependencies from live connections. app.ts (the service) and
+// main.ts (the one-shot jobs) share it, so a job runs exactly the code the RPC runs.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createAccessTokens } from './adapters/access-tokens.ts';
+import { createBlacklist, type Blacklist } from './adapters/blacklist.ts';
+import { createFollowsRepo } from './adapters/follows-repo.ts';
+import { createImageCleaner, type ImageCleaner } from './adapters/image-client.ts';
+import { createKeyStore, type KeyStore } from './adapters/key-store.ts';
+import { createMemberCache } from './adapters/member-cache.ts';
+import { createMembersRepo } from './adapters/members-repo.ts';
+import { createPasswordHasher } from './adapters/password-hasher.ts';
+import type { Postgres } from './adapters/postgres.ts';
+import { createSessionsRepo } from './adapters/sessions-repo.ts';
+import { createSigningKeyRepo, type SigningKeyRepo } from './adapters/signing-keys.ts';
+import { createSql } from './adapters/sql.ts';
+import type { Config } from './config.ts';
+import type { HandlerDeps } from './handlers/handler-deps.ts';
+import { createAccounts } from './use-cases/accounts.ts';
+import { createAuthenticate } from './use-cases/authenticate.ts';
+import { createFollows } from './use-cases/follows.ts';
+import { createMemberReader } from './use-cases/member-reader.ts';
+import { createProfiles } from './use-cases/profiles.ts';
+import { createSessions } from './use-cases/sessions.ts';
+
+const HOUR_MS = 3_600_000;
+
+export interface Wiring {
+  readonly handlers: HandlerDeps;
+  readonly keys: KeyStore;
+  readonly keyRepo: SigningKeyRepo;
+  readonly blacklist: Blacklist;
+  readonly images: ImageCleaner;
+}
+
+export function createKeyRepo(pg: Postgres, config: Config): SigningKeyRepo {
+  return createSigningKeyRepo(createSql(pg), {
+    issuer: config.JWT_ISSUER,
+    rotationMs: config.KEY_ROTATION_HOURS * HOUR_MS,
+    graceMs: config.KEY_GRACE_HOURS * HOUR_MS,
+    encryptionSecret: config.KEY_ENCRYPTION_SECRET,
+  });
+}
+
+export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logger, clock: () => Date = () => new Date()): Promise<Wiring> {
+  const sql = createSql(pg);
+  const keyRepo = createKeyRepo(pg, config);
+  const keys = createKeyStore(keyRepo, clock);
+  const sessionsRepo = createSessionsRepo();
+  const images = createImageCleaner({ address: config.IMAGE_ADDR, timeoutMs: config.IMAGE_TIMEOUT_MS, log });
+  const blacklist = createBlacklist({ redis, sql, sessions: sessionsRepo, clock, log });
+  const deps = {
+    sql,
+    members: createMembersRepo(),
+    follows: createFollowsRepo(),
+    sessions: sessionsRepo,
+    hasher: await createPasswordHasher(config.PASSWORD_SCRYPT_LOG_N),
+    tokens: createAccessTokens({ keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_S, clock }),
+    blacklist,
+    cache: createMemberCache({ redis, ttlSeconds: config.MEMBER_CACHE_TTL_S, localTtlMs: config.MEMBER_CACHE_LOCAL_TTL_MS, log }),
+    keys,
+    keyRepo,
+    images,
+    clock,
+    log,
+    refreshTtlMs: config.REFRESH_TOKEN_TTL_DAYS * 24 * HOUR_MS,
+  };
+  const reader = createMemberReader(deps);
+  const sessions = createSessions(deps);
+  const handlers: HandlerDeps = {
+    authenticate: createAuthenticate(deps, reader),
+    accounts: createAccounts(deps, reader, sessions),
+    sessions,
+    profiles: createProfiles(deps),
+    follows: createFollows(deps, reader),
+    reader,
+    keys,
+    keyRepo,
+    clock,
+  };
+  return { handlers, keys, keyRepo, blacklist, images };
+}
