@@ -1,39 +1,69 @@
 // Composition root: builds timeline-svc's dependencies from a Config, starts the gRPC server and
 // the metrics listener, and returns a stop() that runs the shutdown sequence. main.ts and the
-// component tests both start the service through here, so tests run the real wiring.
+// component tests both start the service through here, so tests run the real wiring. Serving uses
+// only the read-only connection (CONTENT_READ_DATABASE_URL); DATABASE_URL is for `migrate`.
 import type { Logger } from 'pino';
+import { createActivityPublisher } from './adapters/activity-publisher.ts';
+import { withAuthorCache } from './adapters/author-cache.ts';
+import { createCommentsReader } from './adapters/comments-reader.ts';
+import { createFollowingCache } from './adapters/following-cache.ts';
 import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
+import { connectMemberDirectory } from './adapters/member-client.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
-import { connectPostgres } from './adapters/postgres.ts';
+import { createPostsReader } from './adapters/posts-reader.ts';
+import { connectReadDb } from './adapters/read-db.ts';
 import { connectKafka } from './adapters/kafka.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
+import { createViewCounter } from './adapters/view-counter.ts';
 import type { Config } from './config.ts';
 import { createServer, SERVICE_NAME } from './server.ts';
 
 export interface RunningService {
   readonly grpcPort: number;
   readonly metricsPort: number;
+  /** Resolves when every activity event started so far has been sent or given up (tests). */
+  flushEvents(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** Nanoseconds since the epoch, with the sub-millisecond part from the monotonic clock. */
+function nowNanos(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
-  const pg = await connectPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const db = connectReadDb(config.CONTENT_READ_DATABASE_URL, config.CONTENT_READ_POOL_MAX, config.CONTENT_READ_STATEMENT_TIMEOUT_MS);
   const redis = connectRedis(config.REDIS_URL);
   redis.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
   await waitForRedis(redis, 3000);
   const kafka = connectKafka(config.KAFKA_BROKERS, 'timeline-svc');
   const metrics = createMetrics('timeline');
+  const members = withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS), config.AUTHOR_CACHE_TTL_MS, (result, n) =>
+    metrics.authorCache(result, n),
+  );
+  const activity = createActivityPublisher(kafka.kafka, log, (outcome) => metrics.activityEvent(outcome), nowNanos);
   const health = createHealth(
     [SERVICE_NAME],
     [
-      { name: 'postgres', check: () => pg.ping() },
+      { name: 'postgres', check: () => db.ping() },
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'kafka', check: () => kafka.ping() },
     ],
     log,
   );
-  const server = createServer({ log, metrics, health });
+  const reads = {
+    posts: createPostsReader(db),
+    comments: createCommentsReader(db),
+    members,
+    followings: createFollowingCache(redis, config.FOLLOWING_CACHE_TTL_MS),
+    views: createViewCounter(redis),
+    activity,
+    metrics,
+    log,
+    clock: () => new Date(),
+  };
+  const server = createServer({ log, metrics, health, reads });
   const grpcPort = await listen(server, config.GRPC_HOST, config.GRPC_PORT);
   const metricsServer = await serveMetrics(metrics.registry, config.METRICS_PORT, config.GRPC_HOST);
   const address = metricsServer.address();
@@ -50,14 +80,16 @@ export async function startService(config: Config, log: Logger): Promise<Running
       await closeAll(
         [
           { name: 'metrics', close: () => new Promise((resolve) => metricsServer.close(resolve)) },
+          { name: 'activity', close: () => activity.close() },
           { name: 'kafka', close: () => kafka.close() },
+          { name: 'member-svc', close: async () => members.close() },
           { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
-          { name: 'postgres', close: () => pg.close() },
+          { name: 'postgres', close: () => db.close() },
         ],
         (name, err) => log.error({ err, resource: name }, 'close failed'),
       );
     })();
     return stopping;
   };
-  return { grpcPort, metricsPort, stop };
+  return { grpcPort, metricsPort, flushEvents: () => activity.flush(), stop };
 }

@@ -12,8 +12,29 @@ const schema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/ })
     .default('postgres://postgres@127.0.0.1:5432/dailyfeed')
-    .describe('PostgreSQL URL; timeline-svc owns the `timeline` schema in it.'),
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10).describe('Maximum PostgreSQL connections.'),
+    .describe('Primary PostgreSQL URL with owner rights, used only by `migrate` (the `timeline` schema and the read-only role); serving never opens it.'),
+  CONTENT_READ_DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .default('postgres://dailyfeed_timeline_ro@127.0.0.1:5432/dailyfeed')
+    .describe("Read-only URL of content's tables (timeline's own SELECT-only role; may point at a replica). `migrate` creates its role."),
+  CONTENT_READ_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10).describe('Maximum connections of the read-only pool.'),
+  CONTENT_READ_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000).describe('statement_timeout of read queries.'),
+  MEMBER_ADDR: z.string().regex(/^[^:]+:\d+$/, 'expected host:port').default('127.0.0.1:50051').describe('member-svc gRPC address (Authenticate, author summaries, following ids).'),
+  MEMBER_DEADLINE_MS: z.coerce.number().int().min(50).default(2000).describe('Deadline of each call to member-svc.'),
+  FOLLOWING_CACHE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(3000)
+    .describe('How long a following list is cached in Redis for the follow feed; bounds how late a new follow shows. 0 disables.'),
+  AUTHOR_CACHE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300_000)
+    .default(10_000)
+    .describe("How long author summaries (name, handle, avatar) are cached in process; bounds how late a profile edit shows on posts. 0 disables."),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL.'),
   KAFKA_BROKERS: z
     .string()

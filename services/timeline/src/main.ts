@@ -1,6 +1,8 @@
 // timeline-svc entry point: the only place that reads process.env and handles signals.
 //   node src/main.ts            serve gRPC (default)
-//   node src/main.ts migrate    apply pending migrations of the `timeline` schema and exit
+//   node src/main.ts migrate    apply pending migrations of the `timeline` schema, provision the
+//                               read-only role of CONTENT_READ_DATABASE_URL (run after content's
+//                               migrate, so its tables get the grant) and exit
 import { pino } from 'pino';
 import { startService } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -27,7 +29,7 @@ const command = process.argv[2] ?? 'serve';
 if (command === 'migrate') {
   const pg = await connectPostgres(config.DATABASE_URL, 2);
   try {
-    const applied = await migrate(pg);
+    const applied = await migrate(pg, config.CONTENT_READ_DATABASE_URL);
     log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema up to date');
   } finally {
     await pg.close();

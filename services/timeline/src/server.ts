@@ -7,6 +7,7 @@ import { bindService } from './adapters/grpc-handlers.ts';
 import type { ErrorLog } from './adapters/grpc-errors.ts';
 import type { Health } from './adapters/health.ts';
 import type { RpcMetrics } from './adapters/metrics.ts';
+import type { ReadDeps } from './handlers/read-deps.ts';
 import { createTimelineHandlers } from './handlers/timeline-handlers.ts';
 
 export const SERVICE_NAME = 'dailyfeed.timeline.v1.TimelineService';
@@ -15,6 +16,7 @@ export interface ServerDeps {
   readonly log: ErrorLog;
   readonly metrics: RpcMetrics;
   readonly health: Health;
+  readonly reads: ReadDeps;
 }
 
 export function createServer(deps: ServerDeps): Server {
@@ -26,7 +28,7 @@ export function createServer(deps: ServerDeps): Server {
   server.addService(HealthService, deps.health.implementation);
   server.addService(
     TimelineServiceService,
-    bindService<TimelineServiceServer>(TimelineServiceService, createTimelineHandlers(), { log: deps.log, metrics: deps.metrics }),
+    bindService<TimelineServiceServer>(TimelineServiceService, createTimelineHandlers(deps.reads), { log: deps.log, metrics: deps.metrics }),
   );
   return server;
 }

@@ -13,16 +13,17 @@ import { connectPostgres, migrate } from '../src/adapters/postgres.ts';
 import { SERVICE_NAME } from '../src/server.ts';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test';
+const READ_URL = 'postgres://dailyfeed_timeline_ro@127.0.0.1:5432/dailyfeed_test';
 const log = pino({ level: 'silent' });
 const testConfig = (overrides: Record<string, string> = {}) =>
-  loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200', ...overrides });
+  loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, CONTENT_READ_DATABASE_URL: READ_URL, LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200', ...overrides });
 
 describe('timeline-svc boot', () => {
   let service: RunningService;
 
   before(async () => {
     const pg = await connectPostgres(DATABASE_URL, 2);
-    await migrate(pg).finally(() => pg.close());
+    await migrate(pg, READ_URL).finally(() => pg.close());
     service = await startService(testConfig(), log);
   });
   after(() => service.stop());

@@ -1,8 +1,10 @@
-// PostgreSQL through MikroORM: one connection pool per process, the service's own schema, and
-// versioned migrations listed in code (adapters/migrations/index.ts) run by `migrate`.
+// The primary (owner) PostgreSQL connection through MikroORM, used only by `migrate`: the
+// service's own `timeline` schema (versioned migrations in adapters/migrations/index.ts) and the
+// provisioning of the read-only role. Serving never opens it; reads go through read-db.ts.
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { migrations } from './migrations/index.ts';
+import { ensureReadRole, readRoleOf } from './read-role.ts';
 
 export const SCHEMA = 'timeline';
 
@@ -33,9 +35,14 @@ export async function connectPostgres(url: string, poolMax: number): Promise<Pos
   };
 }
 
-/** Creates the schema if needed and applies pending migrations; returns their names. */
-export async function migrate(pg: Postgres): Promise<string[]> {
+/**
+ * Creates the schema if needed, applies pending migrations and, when a read URL is given,
+ * provisions its read-only role (after content's migrations, so its tables get the grant).
+ * Returns the names of the migrations applied.
+ */
+export async function migrate(pg: Postgres, contentReadUrl?: string): Promise<string[]> {
   await pg.orm.em.getConnection().execute(`create schema if not exists ${SCHEMA}`);
   const applied = await pg.orm.getMigrator().up();
+  if (contentReadUrl !== undefined) await ensureReadRole(pg, readRoleOf(contentReadUrl));
   return applied.map((m) => m.name);
 }

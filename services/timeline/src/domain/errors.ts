@@ -1,4 +1,4 @@
-// The closed set of failures the member domain reports. Each carries a reason from the
+// The closed set of failures timeline-svc reports. Each carries a reason from the
 // contract's catalogue (dailyfeed.common.v1.Reason, without its prefix); adapters/grpc-errors.ts
 // is the one place that turns them into gRPC statuses.
 

@@ -1,8 +1,13 @@
-// TimelineService handlers: proto message -> domain call -> proto message. Methods not listed here
-// answer UNIMPLEMENTED (see adapters/grpc-handlers.ts) until their issue implements them.
+// TimelineService handlers: proto message -> read -> proto message. Every RPC of the contract is
+// implemented (the return type has no optional member, so a missing one fails the typecheck); the
+// feeds, post reads and comment reads live in their own files.
 import type { TimelineServiceServer } from '@dailyfeed/gen/timeline/v1/timeline';
 import type { HandlersOf } from '../adapters/grpc-handlers.ts';
+import { createCommentHandlers } from './comment-handlers.ts';
+import { createFeedHandlers } from './feed-handlers.ts';
+import { createPostHandlers } from './post-handlers.ts';
+import type { ReadDeps } from './read-deps.ts';
 
-export function createTimelineHandlers(): Partial<HandlersOf<TimelineServiceServer>> {
-  return {};
+export function createTimelineHandlers(deps: ReadDeps): HandlersOf<TimelineServiceServer> {
+  return { ...createFeedHandlers(deps), ...createPostHandlers(deps), ...createCommentHandlers(deps) };
 }

@@ -1,0 +1,100 @@
+// Queries on content.posts through the read-only connection. Every list is ordered with a unique
+// tie-breaker (id) so pages never overlap or skip, and each one matches a partial index of
+// content's migration (`where not is_deleted`): posts_recent_idx, posts_author_recent_idx,
+// posts_popular_idx, posts_most_commented_idx.
+import type { PageRequest } from '../domain/paging.ts';
+import type { PostRow } from '../domain/reads.ts';
+import type { ReadDb } from './read-db.ts';
+
+const COLUMNS = `p.id, p.author_id as "authorId", p.content, p.view_count as "viewCount", p.like_count as "likeCount",
+  p.comment_count as "commentCount", p.created_at as "createdAt", p.updated_at as "updatedAt"`;
+const NEWEST_FIRST = 'p.created_at desc, p.id desc';
+
+export interface PostsReader {
+  byId(id: string): Promise<PostRow | undefined>;
+  /** Visible posts among the ids, newest first. */
+  byIds(ids: readonly string[]): Promise<PostRow[]>;
+  recent(page: PageRequest): Promise<PostRow[]>;
+  byAuthor(authorId: string, page: PageRequest): Promise<PostRow[]>;
+  /** Posts of any of the authors, newest first (the follow feed). */
+  byAuthors(authorIds: readonly string[], page: PageRequest): Promise<PostRow[]>;
+  mostPopular(since: Date | undefined, page: PageRequest): Promise<PostRow[]>;
+  mostCommented(page: PageRequest): Promise<PostRow[]>;
+  createdBetween(start: Date, end: Date, page: PageRequest): Promise<{ rows: PostRow[]; total: number }>;
+  /** Ids among `ids` that the member likes. */
+  likedBy(memberId: string, ids: readonly string[]): Promise<Set<string>>;
+  exists(id: string): Promise<boolean>;
+}
+
+export function createPostsReader(db: ReadDb): PostsReader {
+  const list = (where: string, order: string, params: readonly (string | Date)[], page: PageRequest): Promise<PostRow[]> => {
+    const n = params.length;
+    return db.query<PostRow>(
+      `select ${COLUMNS} from content.posts p where not p.is_deleted ${where} order by ${order} limit $${n + 1} offset $${n + 2}`,
+      [...params, String(page.limit), String(page.offset)],
+    );
+  };
+
+  return {
+    async byId(id) {
+      const [row] = await db.query<PostRow>(`select ${COLUMNS} from content.posts p where p.id = $1 and not p.is_deleted`, [id]);
+      return row;
+    },
+    async byIds(ids) {
+      if (ids.length === 0) return [];
+      return db.query<PostRow>(`select ${COLUMNS} from content.posts p where p.id = any($1::bigint[]) and not p.is_deleted order by ${NEWEST_FIRST}`, [ids]);
+    },
+    recent: (page) => list('', NEWEST_FIRST, [], page),
+    byAuthor: (authorId, page) => list('and p.author_id = $1', NEWEST_FIRST, [authorId], page),
+    async byAuthors(authorIds, page) {
+      if (authorIds.length === 0) return [];
+      // A k-way merge inside PostgreSQL: for each followed author, an index-only walk of
+      // posts_author_recent_idx (author_id, created_at desc, id desc) yields at most offset+limit
+      // keys, the union is cut to the page, and only the page's rows are fetched from the heap.
+      // Cost ~ followings x (offset+limit) index entries, independent of how many posts exist;
+      // `author_id = any(...) order by created_at` would instead read every post of every author.
+      return db.query<PostRow>(
+        `with page as (
+           select f.id, f.created_at
+           from unnest($1::bigint[]) as a(author_id)
+           cross join lateral (
+             select q.id, q.created_at from content.posts q
+             where q.author_id = a.author_id and not q.is_deleted
+             order by q.created_at desc, q.id desc
+             limit $2
+           ) f
+           order by f.created_at desc, f.id desc
+           limit $3 offset $4
+         )
+         select ${COLUMNS} from page join content.posts p on p.id = page.id
+         order by ${NEWEST_FIRST}`,
+        [authorIds, String(page.offset + page.limit), String(page.limit), String(page.offset)],
+      );
+    },
+    mostPopular(since, page) {
+      // The expression matches posts_popular_idx exactly, so the all-time ranking is an index walk.
+      const order = '(p.view_count + 2 * p.like_count) desc, p.created_at desc, p.id desc';
+      return since === undefined ? list('', order, [], page) : list('and p.created_at >= $1', order, [since], page);
+    },
+    mostCommented: (page) => list('and p.comment_count > 0', 'p.comment_count desc, p.created_at desc, p.id desc', [], page),
+    async createdBetween(start, end, page) {
+      const [rows, counted] = await Promise.all([
+        list('and p.created_at between $1 and $2', NEWEST_FIRST, [start, end], page),
+        db.query<{ total: string }>('select count(*) as total from content.posts p where not p.is_deleted and p.created_at between $1 and $2', [start, end]),
+      ]);
+      return { rows, total: Number(counted[0]?.total ?? 0) };
+    },
+    async likedBy(memberId, ids) {
+      if (ids.length === 0) return new Set();
+      const rows = await db.query<{ id: string }>(
+        'select post_id as id from content.post_likes where member_id = $1 and post_id = any($2::bigint[])',
+        [memberId, ids],
+      );
+      return new Set(rows.map((r) => r.id));
+    },
+    async exists(id) {
+      const rows = await db.query<{ one: number }>('select 1 as one from content.posts where id = $1 and not is_deleted', [id]);
+      return rows.length > 0;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// Test support: a real member-svc (spawned as its own process), timeline-svc started through
+// app.ts on port 0 against dailyfeed_test with its read-only role, a superuser pool that writes
+// fixtures straight into content's tables (content-svc's RPCs are not needed for fixtures), and
+// members created through member-svc (Signup, Login, Follow) with unique emails and handles.
+import { randomBytes } from 'node:crypto';
+import { credentials } from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { pino } from 'pino';
+import { CountryCode, Gender, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
+import { TimelineServiceClient } from '@dailyfeed/gen/timeline/v1/timeline';
+import { migrateService, spawnService, TEST_DATABASE_URL, type SpawnedService } from '../../../../test/support/spawn-service.ts';
+import { startService, type RunningService } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { connectPostgres, migrate } from '../../src/adapters/postgres.ts';
+import { bearer, rpc } from './rpc.ts';
+
+export const READ_URL = 'postgres://dailyfeed_timeline_ro@127.0.0.1:5432/dailyfeed_test';
+export const PASSWORD = 'Passw0rd!';
+const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export const unique = (): string => randomBytes(5).toString('hex');
+
+export function timelineConfig(overrides: Record<string, string> = {}) {
+  return loadConfig({
+    GRPC_PORT: '0',
+    METRICS_PORT: '0',
+    DATABASE_URL: TEST_DATABASE_URL,
+    CONTENT_READ_DATABASE_URL: READ_URL,
+    LOG_LEVEL: 'silent',
+    HEALTH_INTERVAL_MS: '200',
+    FOLLOWING_CACHE_TTL_MS: '300',
+    ...overrides,
+  });
+}
+
+/** content's schema (once) and timeline's migrate: the read-only role and its grants. */
+export async function prepareDatabase(superuser: pg.Pool): Promise<void> {
+  const { rows } = await superuser.query(`select to_regclass('content.posts') as t`);
+  if ((rows[0] as { t: string | null }).t === null) migrateService('content');
+  const owner = await connectPostgres(TEST_DATABASE_URL, 2);
+  await migrate(owner, READ_URL).finally(() => owner.close());
+}
+
+export async function startTimeline(memberAddress: string, overrides: Record<string, string> = {}): Promise<{ service: RunningService; client: TimelineServiceClient }> {
+  const service = await startService(timelineConfig({ MEMBER_ADDR: memberAddress, ...overrides }), log);
+  const client = new TimelineServiceClient(`127.0.0.1:${service.grpcPort}`, credentials.createInsecure());
+  return { service, client };
+}
+
+export interface TestMember {
+  readonly id: string;
+  readonly token: string;
+  readonly handle: string;
+  readonly displayName: string;
+}
+
+export interface Harness {
+  readonly member: SpawnedService;
+  readonly members: MemberServiceClient;
+  readonly timeline: TimelineServiceClient;
+  readonly service: RunningService;
+  readonly db: pg.Pool;
+  readonly redis: Redis;
+  newMember(): Promise<TestMember>;
+  follow(who: TestMember, whom: TestMember): Promise<void>;
+  unfollow(who: TestMember, whom: TestMember): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 4 });
+  await prepareDatabase(db);
+  const member = await spawnService('member', { PASSWORD_SCRYPT_LOG_N: '14' });
+  const members = new MemberServiceClient(member.address, credentials.createInsecure());
+  const { service, client } = await startTimeline(member.address);
+  const redis = new Redis(timelineConfig().REDIS_URL);
+  return {
+    member,
+    members,
+    timeline: client,
+    service,
+    db,
+    redis,
+    async newMember() {
+      const suffix = unique();
+      const handle = `tl_${suffix}`;
+      const email = `tl-${suffix}@example.com`;
+      const displayName = `Timeline ${suffix}`;
+      await rpc(members.signup.bind(members), {
+        email,
+        password: PASSWORD,
+        memberName: `tl ${suffix}`,
+        handle,
+        displayName,
+        gender: Gender.GENDER_OTHER,
+        countryCode: CountryCode.COUNTRY_CODE_KR,
+        verificationStatus: 0,
+        privacyLevel: 0,
+      });
+      const login = await rpc(members.login.bind(members), { email, password: PASSWORD, client: undefined });
+      if (!login.member || !login.tokens) throw new Error('login answered without member or tokens');
+      return { id: login.member.memberId, token: login.tokens.accessToken, handle, displayName };
+    },
+    async follow(who, whom) {
+      await rpc(members.follow.bind(members), { memberId: whom.id }, bearer(who.token));
+    },
+    async unfollow(who, whom) {
+      await rpc(members.unfollow.bind(members), { memberId: whom.id }, bearer(who.token));
+    },
+    async stop() {
+      client.close();
+      members.close();
+      await service.stop();
+      await member.stop();
+      redis.disconnect();
+      await db.end();
+    },
+  };
+}
