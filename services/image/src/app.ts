@@ -2,13 +2,23 @@
 // the metrics listener, and returns a stop() that runs the shutdown sequence. main.ts and the
 // component tests both start the service through here, so tests run the real wiring.
 import type { Logger } from 'pino';
+import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createHealth } from './adapters/health.ts';
+import { openImageFiles } from './adapters/image-files.ts';
+import { createImageProcessor } from './adapters/image-processor.ts';
+import { createImagesRepo } from './adapters/images-repo.ts';
+import { connectMemberDirectory } from './adapters/member-client.ts';
+import { knexOf } from './adapters/sql.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
 import { connectPostgres } from './adapters/postgres.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
 import type { Config } from './config.ts';
 import { createServer, SERVICE_NAME } from './server.ts';
+import { createDeleteImages } from './use-cases/delete-images.ts';
+import { createCallerIdentity } from './use-cases/identify-caller.ts';
+import { createUploadImage, STORED_CONTENT_TYPE } from './use-cases/upload-image.ts';
+import { createViewImage } from './use-cases/view-image.ts';
 
 export interface RunningService {
   readonly grpcPort: number;
@@ -21,16 +31,30 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const redis = connectRedis(config.REDIS_URL);
   redis.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
   await waitForRedis(redis, 3000);
+  const files = await openImageFiles(config.IMAGE_ROOT);
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH));
   const metrics = createMetrics('image');
   const health = createHealth(
     [SERVICE_NAME],
     [
       { name: 'postgres', check: () => pg.ping() },
       { name: 'redis', check: async () => void (await redis.ping()) },
+      // A full or read-only volume would fail every upload: stop taking traffic instead.
+      { name: 'image-root', check: () => files.checkWritable() },
     ],
     log,
   );
-  const server = createServer({ log, metrics, health });
+  const repo = createImagesRepo(knexOf(pg));
+  const process = createImageProcessor({ maxWidth: config.MAX_WIDTH, maxHeight: config.MAX_HEIGHT, thumbnailSize: config.THUMBNAIL_SIZE });
+  const server = createServer({
+    log,
+    metrics,
+    health,
+    identity: createCallerIdentity(members),
+    upload: createUploadImage({ files, repo, process, maxUploadBytes: config.MAX_UPLOAD_BYTES, metrics, log }),
+    view: createViewImage({ files, repo, contentType: STORED_CONTENT_TYPE }),
+    deleteImages: createDeleteImages({ files, repo, metrics }),
+  });
   const grpcPort = await listen(server, config.GRPC_HOST, config.GRPC_PORT);
   const metricsServer = await serveMetrics(metrics.registry, config.METRICS_PORT, config.GRPC_HOST);
   const address = metricsServer.address();
@@ -46,6 +70,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       log.info({ how }, 'grpc server stopped');
       await closeAll(
         [
+          { name: 'member-client', close: async () => members.close() },
           { name: 'metrics', close: () => new Promise((resolve) => metricsServer.close(resolve)) },
           { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
           { name: 'postgres', close: () => pg.close() },

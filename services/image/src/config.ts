@@ -1,6 +1,15 @@
 // image-svc configuration: parsed once from the environment, validated, typed. Boot fails with
 // one line per problem. Every key is documented here and in the README's configuration table.
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+/** Relative IMAGE_ROOT values are taken from the repository root, not from the working directory. */
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/** The contract's upload limit (image.proto): the server may be configured lower, never higher. */
+const CONTRACT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const pixels = z.coerce.number().int().min(16).max(4096);
 
 const port = z.coerce.number().int().min(0).max(65535);
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -17,6 +26,27 @@ const schema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL.'),
   LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
+  IMAGE_ROOT: z
+    .string()
+    .min(1)
+    .default('.run/images')
+    .transform((dir) => (isAbsolute(dir) ? dir : resolve(REPO_ROOT, dir)))
+    .describe('Directory of the stored PNG files (a mounted volume in containers); relative paths start at the repo root.'),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(CONTRACT_MAX_UPLOAD_BYTES)
+    .default(CONTRACT_MAX_UPLOAD_BYTES)
+    .describe('Largest accepted upload in bytes (the contract allows at most 10 MiB).'),
+  MAX_WIDTH: pixels.default(350).describe('Stored images are shrunk to fit this width (aspect ratio kept, never enlarged).'),
+  MAX_HEIGHT: pixels.default(350).describe('Stored images are shrunk to fit this height (aspect ratio kept, never enlarged).'),
+  THUMBNAIL_SIZE: pixels.default(150).describe('Side of the square, centre-cropped thumbnail.'),
+  MEMBER_ADDR: z.string().min(1).default('127.0.0.1:50051').describe('member-svc gRPC address (MemberService.Authenticate).'),
+  MEMBER_TIMEOUT_MS: z.coerce.number().int().min(50).default(2000).describe('Deadline of one call to member-svc.'),
+  GRPC_UNDER_MESH: flag
+    .default(false)
+    .describe('True when an Istio sidecar carries the calls: the *.under-mesh.json client configs leave retries to the mesh.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce
     .number()
     .int()

@@ -7,11 +7,11 @@ import { bindService } from './adapters/grpc-handlers.ts';
 import type { ErrorLog } from './adapters/grpc-errors.ts';
 import type { Health } from './adapters/health.ts';
 import type { RpcMetrics } from './adapters/metrics.ts';
-import { createImageHandlers } from './handlers/image-handlers.ts';
+import { createImageHandlers, type ImageHandlerDeps } from './handlers/image-handlers.ts';
 
 export const SERVICE_NAME = 'dailyfeed.image.v1.ImageService';
 
-export interface ServerDeps {
+export interface ServerDeps extends ImageHandlerDeps {
   readonly log: ErrorLog;
   readonly metrics: RpcMetrics;
   readonly health: Health;
@@ -28,7 +28,7 @@ export function createServer(deps: ServerDeps): Server {
   server.addService(HealthService, deps.health.implementation);
   server.addService(
     ImageServiceService,
-    bindService<ImageServiceServer>(ImageServiceService, createImageHandlers(), { log: deps.log, metrics: deps.metrics }),
+    bindService<ImageServiceServer>(ImageServiceService, createImageHandlers(deps), { log: deps.log, metrics: deps.metrics }),
   );
   return server;
 }

@@ -18,6 +18,7 @@ const codeByKind: Record<FailureKind, Code> = {
   exhausted: Code.RESOURCE_EXHAUSTED,
   unavailable: Code.UNAVAILABLE,
   unimplemented: Code.UNIMPLEMENTED,
+  internal: Code.INTERNAL,
 };
 
 export type StatusError = Partial<ServiceError> & { code: Code; details: string; metadata: Metadata };
@@ -27,7 +28,11 @@ export interface ErrorLog {
 }
 
 export function toStatus(err: unknown, method: string, log: ErrorLog): StatusError {
-  if (err instanceof DomainError) return fromDomainError(err);
+  if (err instanceof DomainError) {
+    // Our own storage failed: the caller gets the reason, the log gets the cause.
+    if (err.kind === 'internal') log.error({ err, cause: err.cause, method, reason: err.reason }, 'storage failure');
+    return fromDomainError(err);
+  }
   log.error({ err, method }, 'unexpected failure');
   return withDetails(Code.INTERNAL, 'internal error', 'INTERNAL_ERROR', {}, []);
 }

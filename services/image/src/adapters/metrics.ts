@@ -1,15 +1,24 @@
-// Prometheus metrics: process defaults plus one histogram of every RPC by method and status,
-// served as text on GET /metrics of a small HTTP listener.
+// Prometheus metrics: process defaults, one histogram of every RPC by method and status, and
+// the image pipeline's own counters (uploads by kind and outcome, bytes kept, deletions), served
+// as text on GET /metrics of a small HTTP listener.
 import { status as Code } from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export interface RpcMetrics {
   /** Starts timing a call; the returned function records it with its final status. */
   startCall(method: string): (code: Code | 'OK') => void;
 }
 
-export interface Metrics extends RpcMetrics {
+export interface ImageMetrics {
+  /** outcome: `stored`, `replayed` (idempotent retry) or the failure reason. */
+  upload(kind: string, outcome: string): void;
+  /** Bytes written for one stored image (image + thumbnail). */
+  storedBytes(kind: string, bytes: number): void;
+  deleted(count: number): void;
+}
+
+export interface Metrics extends RpcMetrics, ImageMetrics {
   readonly registry: Registry;
 }
 
@@ -24,8 +33,25 @@ export function createMetrics(service: string): Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const uploads = new Counter({
+    name: 'image_uploads_total',
+    help: 'Image uploads by kind (POST, PROFILE) and outcome (stored, replayed, or the failure reason).',
+    labelNames: ['kind', 'outcome'],
+    registers: [registry],
+  });
+  const stored = new Histogram({
+    name: 'image_stored_bytes',
+    help: 'Bytes kept on disk per stored image (PNG plus thumbnail), by kind.',
+    labelNames: ['kind'],
+    buckets: [4096, 16384, 65536, 131072, 262144, 524288, 1048576],
+    registers: [registry],
+  });
+  const deleted = new Counter({ name: 'images_deleted_total', help: 'Images deleted through DeleteImages.', registers: [registry] });
   return {
     registry,
+    upload: (kind, outcome) => uploads.inc({ kind, outcome }),
+    storedBytes: (kind, bytes) => stored.observe({ kind }, bytes),
+    deleted: (count) => deleted.inc(count),
     startCall(method) {
       const end = handled.startTimer({ grpc_method: method });
       return (code) => {

@@ -1,4 +1,4 @@
-// The closed set of failures the member domain reports. Each carries a reason from the
+// The closed set of failures the image domain reports. Each carries a reason from the
 // contract's catalogue (dailyfeed.common.v1.Reason, without its prefix); adapters/grpc-errors.ts
 // is the one place that turns them into gRPC statuses.
 
@@ -11,7 +11,10 @@ export type FailureKind =
   | 'precondition'
   | 'exhausted'
   | 'unavailable'
-  | 'unimplemented';
+  | 'unimplemented'
+  // A failure of our own storage that the contract names (IMAGE_PROCESSING_FAIL, ...): INTERNAL,
+  // but with its reason, so callers can tell a failed write from a failed read.
+  | 'internal';
 
 export interface FieldViolation {
   readonly field: string;

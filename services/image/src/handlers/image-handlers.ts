@@ -1,8 +1,54 @@
-// ImageService handlers: proto message -> domain call -> proto message. Methods not listed here
-// answer UNIMPLEMENTED (see adapters/grpc-handlers.ts) until their issue implements them.
+// ImageService handlers: proto message -> use case -> proto message. Who the caller is comes
+// from the identity (anonymous allowed for uploads, a member required for deletes).
 import type { ImageServiceServer } from '@dailyfeed/gen/image/v1/image';
-import type { HandlersOf } from '../adapters/grpc-handlers.ts';
+import type { CallContext, HandlersOf } from '../adapters/grpc-handlers.ts';
+import { idempotencyKeyOrThrow } from '../domain/idempotency.ts';
+import type { ImageKind } from '../domain/upload-rules.ts';
+import type { DeleteImages } from '../use-cases/delete-images.ts';
+import type { CallerIdentity } from '../use-cases/identify-caller.ts';
+import type { UploadImage } from '../use-cases/upload-image.ts';
+import type { ViewImage } from '../use-cases/view-image.ts';
 
-export function createImageHandlers(): Partial<HandlersOf<ImageServiceServer>> {
-  return {};
+export interface ImageHandlerDeps {
+  readonly identity: CallerIdentity;
+  readonly upload: UploadImage;
+  readonly view: ViewImage;
+  readonly deleteImages: DeleteImages;
+}
+
+interface UploadMessage {
+  readonly image: Buffer;
+  readonly filename: string;
+  readonly contentType: string;
+}
+
+export function createImageHandlers(deps: ImageHandlerDeps): HandlersOf<ImageServiceServer> {
+  const upload = async (req: UploadMessage, ctx: CallContext, kind: ImageKind, method: string): Promise<string> => {
+    const ownerMemberId = await deps.identity.ownerOf(ctx);
+    const idempotencyKey = idempotencyKeyOrThrow(firstValue(ctx, 'idempotency-key'));
+    return deps.upload({ bytes: req.image, contentType: req.contentType, filename: req.filename, kind, method, ownerMemberId, idempotencyKey });
+  };
+  return {
+    async uploadImage(req, ctx) {
+      return { imageId: await upload(req, ctx, 'POST', 'UploadImage') };
+    },
+    async uploadProfileImage(req, ctx) {
+      return { imageId: await upload(req, ctx, 'PROFILE', 'UploadProfileImage') };
+    },
+    async viewImage(req) {
+      // Public: any token sent is ignored (image.proto), so <img> tags work without one.
+      const { contentType, data } = await deps.view(req.imageId, req.thumbnail);
+      return { image: { contentType, data, extensions: [] } };
+    },
+    async deleteImages(req, ctx) {
+      const memberId = await deps.identity.memberOrThrow(ctx);
+      const { deleted, skipped } = await deps.deleteImages(req.imageUrls, memberId);
+      return { value: true, deletedCount: deleted, skippedCount: skipped };
+    },
+  };
+}
+
+function firstValue(ctx: CallContext, key: string): string | undefined {
+  const value = ctx.metadata.get(key)[0];
+  return typeof value === 'string' ? value : value?.toString('utf8');
 }

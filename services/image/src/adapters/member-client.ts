@@ -1,0 +1,71 @@
+// member-svc over gRPC: who the caller of an upload or delete is (MemberService.Authenticate).
+// The caller's authorization and x-request-id are forwarded under a deadline. A token member-svc
+// rejects keeps its reason and auth signal (read from grpc-status-details-bin), so the edge can
+// still send X-Token-Refresh-Needed / X-Relogin-Required; a member-svc that cannot be reached,
+// or answers nonsense, is UNAVAILABLE (MEMBER_API_CONNECTION_ERROR).
+import { credentials, Metadata, status as Code, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import { ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
+import { Status } from '@dailyfeed/gen/google/rpc/status';
+import { AuthenticateView, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
+import { DomainError, type FailureKind } from '../domain/errors.ts';
+
+export interface AuthenticatedMember {
+  readonly memberId: string;
+  /** The token was signed by a grace key: valid, but the client should refresh it. */
+  readonly refreshNeeded: boolean;
+}
+
+export interface MemberDirectory {
+  /** The member the forwarded token belongs to; throws the failure as a DomainError. */
+  authenticate(token: string, requestId: string): Promise<AuthenticatedMember>;
+  close(): void;
+}
+
+/** member-svc failures that are about the caller, passed on with their own reason. */
+const passThrough: Partial<Record<Code, FailureKind>> = {
+  [Code.UNAUTHENTICATED]: 'unauthenticated',
+  [Code.PERMISSION_DENIED]: 'forbidden',
+  [Code.NOT_FOUND]: 'not-found',
+};
+
+export function connectMemberDirectory(address: string, timeoutMs: number, options: ChannelOptions = {}): MemberDirectory {
+  const client = new MemberServiceClient(address, credentials.createInsecure(), options);
+  return {
+    authenticate(token, requestId) {
+      const metadata = new Metadata();
+      metadata.set('authorization', `Bearer ${token}`);
+      metadata.set('x-request-id', requestId);
+      return new Promise((resolve, reject) => {
+        client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => {
+          if (err) reject(fromMemberError(err));
+          else if (!res.member?.id || res.member.id === '0') reject(unavailable('member-svc answered without a member'));
+          else resolve({ memberId: res.member.id, refreshNeeded: res.refreshNeeded });
+        });
+      });
+    },
+    close: () => client.close(),
+  };
+}
+
+function fromMemberError(err: ServiceError): DomainError {
+  const kind = passThrough[err.code];
+  const info = errorInfoOf(err);
+  if (kind && info) return new DomainError(kind, info.reason, err.details, { metadata: { ...info.metadata }, cause: err });
+  // A rejection without details is still a rejection of the token, not an outage.
+  if (kind === 'unauthenticated') return new DomainError(kind, 'MEMBER_UNAUTHORIZED', err.details, { cause: err });
+  return unavailable('member-svc is unavailable', err);
+}
+
+const unavailable = (message: string, cause?: unknown): DomainError =>
+  new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', message, { cause });
+
+function errorInfoOf(err: ServiceError): ErrorInfo | undefined {
+  const raw = err.metadata?.get('grpc-status-details-bin')[0];
+  if (!(raw instanceof Buffer)) return undefined;
+  try {
+    const detail = Status.decode(raw).details.find((d) => d.typeUrl.endsWith('/google.rpc.ErrorInfo'));
+    return detail ? ErrorInfo.decode(detail.value) : undefined;
+  } catch {
+    return undefined;
+  }
+}
