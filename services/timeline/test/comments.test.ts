@@ -80,7 +80,7 @@ describe('timeline-svc comment reads', () => {
 
   // The contract lets this RPC run without a caller, but member-svc's GetSummariesByIds currently
   // insists on one (BEARER_TOKEN_MISSING), so authors cannot be resolved for an anonymous call.
-  it('when a member\'s comments are read without a token, then they answer with liked unset', { todo: 'member-svc GetSummariesByIds requires a caller today' }, async () => {
+  it('when a member\'s comments are read without a token, then they answer with liked unset', async () => {
     const page = await rpc(h.timeline.listMemberComments.bind(h.timeline), { memberId: bob.id, page: 0, size: 0 });
     assert.deepEqual(ids(page.content), [c.deep, c.reply1, c.top2]);
     assert.equal(page.content[0]?.liked, undefined);

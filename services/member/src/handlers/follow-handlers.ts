@@ -65,10 +65,9 @@ export function createFollowHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberS
       };
     },
     recommendNewbiesMore: async (req, ctx) => toBarePage(await follows.recommendations(await me(ctx), req.page, req.size)),
-    async getSummariesByIds(req, ctx) {
-      await me(ctx);
-      return { summaries: (await follows.summariesByIds(req.ids)).map(toSummary) };
-    },
+    // Summaries are public profile data, and timeline enriches pages for anonymous readers too,
+    // so no caller is needed (it also spares every feed page a second token check).
+    getSummariesByIds: async (req) => ({ summaries: (await follows.summariesByIds(req.ids)).map(toSummary) }),
     listAllMyFollowings: async (_req, ctx) => ({ summaries: (await follows.allFollowings(await me(ctx))).map(toSummary) }),
     listFollowingIds: async (req) => ({ memberIds: await follows.followingIds(req.memberId) }),
     async listFollowerIds(req) {

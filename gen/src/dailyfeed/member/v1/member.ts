@@ -9229,7 +9229,7 @@ export const MemberServiceService = {
   },
   /**
    * Summaries of active members by id (at most 1000 ids, else MEMBER_IDS_LIMIT_EXCEEDS); unknown
-   * or inactive ids are left out.
+   * or inactive ids are left out. Needs no caller: summaries are public profile data.
    */
   getSummariesByIds: {
     path: "/dailyfeed.member.v1.MemberService/GetSummariesByIds" as const,
@@ -9467,7 +9467,7 @@ export interface MemberServiceServer extends UntypedServiceImplementation {
   listMyFollowings: handleUnaryCall<ListMyFollowingsRequest, ListMyFollowingsResponse>;
   /**
    * Summaries of active members by id (at most 1000 ids, else MEMBER_IDS_LIMIT_EXCEEDS); unknown
-   * or inactive ids are left out.
+   * or inactive ids are left out. Needs no caller: summaries are public profile data.
    */
   getSummariesByIds: handleUnaryCall<GetSummariesByIdsRequest, GetSummariesByIdsResponse>;
   /** Summaries of everyone the caller follows (unpaged; at most 1000 by the follow limit). */
@@ -9900,7 +9900,7 @@ export interface MemberServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Summaries of active members by id (at most 1000 ids, else MEMBER_IDS_LIMIT_EXCEEDS); unknown
-   * or inactive ids are left out.
+   * or inactive ids are left out. Needs no caller: summaries are public profile data.
    */
   getSummariesByIds(
     request: GetSummariesByIdsRequest,
