@@ -1,9 +1,16 @@
 // Gateway configuration: parsed once from the environment, validated, typed; boot fails listing
-// every problem.
+// every problem. Every key is documented by its describe().
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const address = z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port');
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const positiveInt = z.coerce.number().int().min(1);
+
+/** Beside the gateway source in the repo and in the image (the Dockerfile copies proto/ and mesh/generated/grpc/ there). */
+const DEFAULT_PROTO_DIR = fileURLToPath(new URL('../../proto', import.meta.url));
+const DEFAULT_GRPC_CONFIG_DIR = fileURLToPath(new URL('../../mesh/generated/grpc', import.meta.url));
 
 const schema = z.object({
   HTTP_HOST: z.string().min(1).default('127.0.0.1').describe('Address the REST edge binds (0.0.0.0 in containers).'),
@@ -14,7 +21,31 @@ const schema = z.object({
   IMAGE_ADDR: address.default('127.0.0.1:50054').describe('image-svc gRPC address.'),
   SEARCH_ADDR: address.default('127.0.0.1:50055').describe('search-svc gRPC address.'),
   ACTIVITY_ADDR: address.default('127.0.0.1:50056').describe('activity-svc gRPC address.'),
+  PROTO_DIR: z.string().min(1).default(DEFAULT_PROTO_DIR).describe('Folder holding dailyfeed/ and google/ protos; the routes and the OpenAPI document are read from them at startup.'),
+  GRPC_SERVICE_CONFIG_DIR: z
+    .string()
+    .default(DEFAULT_GRPC_CONFIG_DIR)
+    .describe('Folder of mesh-generated grpc-js service configs (<backend>.json); a missing file means grpc-js defaults; "" disables.'),
+  GRPC_UNDER_MESH: flag.default(false).describe('True when an Istio sidecar carries the calls: the *.under-mesh.json configs leave retries to the mesh.'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL (rate-limit buckets).'),
+  FRONTEND_ORIGINS: z
+    .string()
+    .prefault('http://localhost:3000,http://localhost:3001')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
+    .describe('Comma-separated browser origins allowed by CORS (with credentials).'),
+  COOKIE_SECURE: flag.default(true).describe('Secure attribute of the refresh_token cookie; false for plain-http origins other than localhost.'),
+  TRUST_PROXY: z
+    .string()
+    .prefault('false')
+    .transform((v) => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v))
+    .describe('Fastify trustProxy: false, true, a hop count, or a list of proxy addresses; decides the client IP used for limits and sessions.'),
+  BODY_LIMIT_JSON_BYTES: positiveInt.default(256 * 1024).describe('Largest JSON body accepted (posts are at most 5000 characters).'),
+  BODY_LIMIT_IMAGE_BYTES: positiveInt.default(10 * 1024 * 1024).describe('Largest uploaded image (image-svc accepts 10 MiB).'),
+  RATE_LIMIT_ENABLED: flag.default(true).describe('Whether API routes are rate limited.'),
+  RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000).describe('Rate-limit window.'),
+  RATE_LIMIT_PER_IP: positiveInt.default(1200).describe('Requests per window per client IP (the frontend proxy makes every user one IP: keep it high).'),
+  RATE_LIMIT_PER_MEMBER: positiveInt.default(600).describe('Requests per window per member session (bearer token).'),
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('dailyfeed:gateway:rl:').describe('Redis key prefix of the rate-limit buckets.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000).describe('Graceful-shutdown deadline.'),
 });
@@ -36,4 +67,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   return result.data;
+}
+
+/** Key and description of every setting (for docs and `--help`). */
+export function describeConfig(): { key: string; description: string }[] {
+  return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
+}
+
+/** The backend addresses by the key the route table uses (the proto package's service name). */
+export function backendAddresses(config: Config): Record<string, string> {
+  return {
+    member: config.MEMBER_ADDR,
+    content: config.CONTENT_ADDR,
+    timeline: config.TIMELINE_ADDR,
+    image: config.IMAGE_ADDR,
+    search: config.SEARCH_ADDR,
+    activity: config.ACTIVITY_ADDR,
+  };
 }

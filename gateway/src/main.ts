@@ -1,9 +1,16 @@
 // Gateway entry point: the only place that reads process.env and handles signals.
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createGrpcBackends } from './adapters/grpc-backends.ts';
+import { loadProtoRoot } from './adapters/proto-loader.ts';
+import { backendAddresses, ConfigError, loadConfig, type Config } from './config.ts';
+import { buildOpenApi } from './domain/openapi.ts';
+import { buildRouteTable } from './domain/route-table.ts';
+import { createFailureMapper } from './domain/rpc-failure.ts';
 import { createServer } from './server.ts';
 
-const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'password', '*.password', 'email', '*.email'];
+// Request logs carry no headers or bodies; this list guards any object logged by mistake.
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'password', '*.password', 'email', '*.email', '*.accessToken', '*.refreshToken', '*.refresh_token', '*.access_token'];
 
 function readConfig(): Config {
   try {
@@ -19,9 +26,28 @@ function readConfig(): Config {
 
 const config = readConfig();
 const log = pino({ name: 'gateway', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } });
-const app = createServer({ log });
-await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
-log.info({ port: config.HTTP_PORT }, 'gateway listening');
+const root = await loadProtoRoot(config.PROTO_DIR);
+const routes = buildRouteTable(root);
+const invoker = createGrpcBackends({ addresses: backendAddresses(config), serviceConfigDir: config.GRPC_SERVICE_CONFIG_DIR || undefined, underMesh: config.GRPC_UNDER_MESH, log });
+const redis = config.RATE_LIMIT_ENABLED ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error (rate limits are skipped while it lasts)'));
+
+const app = createServer({
+  log,
+  api: { routes, invoker, mapFailure: createFailureMapper(root), openApi: buildOpenApi(routes, { title: 'dailyfeed REST edge', version: '0.1.0' }) },
+  ...(redis === undefined
+    ? {}
+    : { rateLimit: { redis, keyPrefix: config.RATE_LIMIT_KEY_PREFIX, windowMs: config.RATE_LIMIT_WINDOW_MS, perIp: config.RATE_LIMIT_PER_IP, perMember: config.RATE_LIMIT_PER_MEMBER } }),
+  edge: {
+    frontendOrigins: config.FRONTEND_ORIGINS,
+    cookieSecure: config.COOKIE_SECURE,
+    trustProxy: config.TRUST_PROXY,
+    jsonBodyLimit: config.BODY_LIMIT_JSON_BYTES,
+    uploadBodyLimit: config.BODY_LIMIT_IMAGE_BYTES,
+  },
+});
+const address = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+log.info({ address, routes: routes.length }, 'gateway listening');
 
 let signals = 0;
 const onSignal = (signal: NodeJS.Signals): void => {
@@ -31,7 +57,11 @@ const onSignal = (signal: NodeJS.Signals): void => {
   const timer = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS);
   timer.unref();
   app.close().then(
-    () => process.exit(0),
+    () => {
+      invoker.close();
+      redis?.disconnect();
+      process.exit(0);
+    },
     () => process.exit(1),
   );
 };

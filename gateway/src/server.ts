@@ -1,17 +1,103 @@
 // createServer(deps) -> a Fastify instance with the edge's routes, not yet listening.
-// Foundation scope: /metrics, /healthz, and the original error body for unknown routes and
-// malformed requests. The REST routes generated from the google.api.http bindings come with the
-// gateway issue.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+// Always: /metrics, /healthz, the original error body for unknown routes and bad requests, the
+// request id, one log line per request. With `api`: the REST routes generated from the
+// google.api.http bindings, /docs, CORS, body limits and (with `rateLimit`) the rate limits.
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { errorBody } from './domain/error-body.ts';
+import { InputError } from './domain/json-in.ts';
+import type { EdgeFailure, RpcFailure } from './domain/rpc-failure.ts';
+import type { RpcInvoker } from './domain/rpc-invoker.ts';
+import type { RouteSpec } from './domain/route-table.ts';
+import { withRateLimits, type RateLimitSettings } from './adapters/rate-limits.ts';
+import { registerDocs } from './handlers/docs.ts';
+import { installPlumbing, parseQuery, requestIdOf } from './handlers/edge-plumbing.ts';
+import { pathOf, registerRestRoutes } from './handlers/rest-routes.ts';
+
+export interface ApiDeps {
+  readonly routes: readonly RouteSpec[];
+  readonly invoker: RpcInvoker;
+  readonly mapFailure: (failure: RpcFailure) => EdgeFailure;
+  readonly openApi: object;
+}
+
+export interface EdgeOptions {
+  readonly frontendOrigins: readonly string[];
+  readonly cookieSecure: boolean;
+  /** true, false, a comma list of proxy addresses/CIDRs, or a hop count. */
+  readonly trustProxy: boolean | number | string;
+  readonly jsonBodyLimit: number;
+  readonly uploadBodyLimit: number;
+}
 
 export interface GatewayDeps {
   readonly log: FastifyBaseLogger;
+  readonly api?: ApiDeps;
+  /** Omitted: no rate limiting (tests of other concerns, or RATE_LIMIT_ENABLED=false). */
+  readonly rateLimit?: RateLimitSettings;
+  readonly edge?: Partial<EdgeOptions>;
 }
 
+const DEFAULT_EDGE: EdgeOptions = {
+  frontendOrigins: ['http://localhost:3000'],
+  cookieSecure: true,
+  trustProxy: false,
+  jsonBodyLimit: 256 * 1024,
+  uploadBodyLimit: 10 * 1024 * 1024,
+};
+
+/** Headers a browser script may read on a cross-origin response. */
+const EXPOSED_HEADERS = ['Authorization', 'X-Token-Refresh-Needed', 'X-Relogin-Required', 'X-Request-Id', 'Retry-After'];
+
 export function createServer(deps: GatewayDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.log, disableRequestLogging: true, bodyLimit: 256 * 1024 });
+  const edge: EdgeOptions = { ...DEFAULT_EDGE, ...deps.edge };
+  const app = Fastify({
+    loggerInstance: deps.log,
+    // Fastify's own request lines are off: installObservability writes one line per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: edge.jsonBodyLimit,
+    trustProxy: typeof edge.trustProxy === 'number' ? trustHops(edge.trustProxy) : edge.trustProxy,
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery },
+  });
+  installPlumbing(app);
+  installObservability(app);
+  installErrors(app);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  // The original's probe paths (§1.0), answered by the edge for itself: plain text OK.
+  for (const probe of ['ready', 'live', 'startup']) app.get(`/healthcheck/${probe}`, async (_request, reply) => reply.type('text/plain').send('OK'));
+
+  const api = deps.api;
+  if (api !== undefined) {
+    void app.register(cookie);
+    void app.register(cors, {
+      origin: [...edge.frontendOrigins],
+      credentials: true,
+      exposedHeaders: EXPOSED_HEADERS,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      optionsSuccessStatus: 200,
+    });
+    void app.register(multipart, { limits: { fileSize: edge.uploadBodyLimit, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+    registerDocs(app, api.openApi);
+    const routes = async (scope: FastifyInstance): Promise<void> => {
+      registerRestRoutes(scope, { ...api, cookieSecure: edge.cookieSecure, uploadBodyLimit: edge.uploadBodyLimit });
+    };
+    const rateLimit = deps.rateLimit;
+    void app.register(async (scope) => (rateLimit === undefined ? routes(scope) : withRateLimits(scope, rateLimit, routes)));
+  }
+  return app;
+}
+
+/** Trust the last `hops` proxies in X-Forwarded-For (Fastify's types lack the numeric form). */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
+function installObservability(app: FastifyInstance): void {
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'gateway' });
   collectDefaultMetrics({ register: registry });
@@ -24,27 +110,29 @@ export function createServer(deps: GatewayDeps): FastifyInstance {
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    requests.observe(
-      { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    requests.observe({ route, method: request.method, status: String(status) }, reply.elapsedTime / 1000);
+    // One line per request; never headers or bodies (tokens, passwords and emails live there).
+    request.log.info({ method: request.method, route, status, durationMs: Math.round(reply.elapsedTime * 10) / 10, requestId: request.id }, 'request');
   });
 
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+}
 
+function installErrors(app: FastifyInstance): void {
   app.setNotFoundHandler(async (request, reply) => {
-    const path = request.url.split('?')[0] ?? request.url;
+    const path = pathOf(request);
     return reply.code(404).send(errorBody(404, `no route for ${request.method} ${path}`, path));
   });
   app.setErrorHandler(async (error: { statusCode?: number; message: string }, request, reply) => {
+    const path = pathOf(request);
+    if (error instanceof InputError) return reply.code(400).send(errorBody(400, error.message, path));
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'unhandled edge error');
-    const path = request.url.split('?')[0] ?? request.url;
     return reply.code(status).send(errorBody(status, status === 500 ? 'internal error' : error.message, path));
   });
-  return app;
 }

@@ -20,6 +20,14 @@ describe('gateway boot', () => {
     assert.match(await res.text(), /process_cpu_user_seconds_total/);
   });
 
+  it('when the original probe paths are asked, then they answer plain text OK', async () => {
+    for (const probe of ['ready', 'live', 'startup']) {
+      const res = await fetch(`${base}/healthcheck/${probe}`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'OK');
+    }
+  });
+
   it('when a route does not exist, then the answer is 404 with the original error body', async () => {
     const res = await fetch(`${base}/api/nowhere?x=1`);
     assert.equal(res.status, 404);

@@ -1,0 +1,102 @@
+// One grpc-js channel per backend (MEMBER_ADDR, ...), each with the client service config the
+// mesh engineer generates (mesh/generated/grpc/<backend>.json: retries, outlier detection,
+// timeouts) when that file exists; defaults otherwise. Messages are already encoded bytes.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RpcCall, RpcInvoker, RpcOutcome } from '../domain/rpc-invoker.ts';
+
+export interface BackendOptions {
+  /** backend key -> host:port */
+  readonly addresses: Readonly<Record<string, string>>;
+  /** Folder of <backend>.json grpc-js service configs; undefined or missing files = defaults. */
+  readonly serviceConfigDir: string | undefined;
+  /** Under Istio the sidecars retry: use <backend>.under-mesh.json so calls are not retried twice. */
+  readonly underMesh?: boolean;
+  readonly log: FastifyBaseLogger;
+}
+
+const passThrough = (b: Buffer): Buffer => b;
+const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+export function createGrpcBackends(options: BackendOptions): RpcInvoker {
+  const clients = new Map<string, Client>();
+  for (const [backend, address] of Object.entries(options.addresses)) {
+    const config = readServiceConfig(options.serviceConfigDir, options.underMesh === true ? `${backend}.under-mesh` : backend, options.log);
+    const channelOptions: Record<string, string | number> = { 'grpc.keepalive_time_ms': 30_000 };
+    if (config !== undefined) channelOptions['grpc.service_config'] = config;
+    clients.set(backend, newClient(address, channelOptions, options.log));
+  }
+
+  return {
+    unary(call: RpcCall): Promise<RpcOutcome> {
+      const client = clients.get(call.backend);
+      if (client === undefined) {
+        return Promise.resolve({ ok: false, failure: { code: GrpcStatus.UNIMPLEMENTED, details: `no backend ${call.backend}`, statusDetails: undefined }, headers: {} });
+      }
+      const metadata = new Metadata();
+      for (const [key, value] of Object.entries(call.metadata)) metadata.set(key, value);
+      return new Promise((resolve) => {
+        let response: Buffer | undefined;
+        let error: ServiceError | undefined;
+        const headers: Record<string, string> = {};
+        const grpcCall = client.makeUnaryRequest(call.grpcPath, asBuffer, passThrough, call.request, metadata, { deadline: Date.now() + call.deadlineMs }, (err, value) => {
+          if (err) error = err;
+          else response = value;
+        });
+        grpcCall.on('metadata', (m: Metadata) => copyText(m, headers));
+        // 'status' comes after the callback, with the trailers: resolve there so trailers such as
+        // x-token-refresh-needed are seen on success too.
+        grpcCall.on('status', (status: StatusObject) => {
+          copyText(status.metadata, headers);
+          if (error === undefined && response !== undefined) {
+            resolve({ ok: true, response, headers });
+            return;
+          }
+          const raw = status.metadata.get('grpc-status-details-bin')[0];
+          resolve({
+            ok: false,
+            failure: { code: error?.code ?? status.code, details: error?.details ?? status.details, statusDetails: raw instanceof Buffer ? raw : undefined },
+            headers,
+          });
+        });
+      });
+    },
+    close(): void {
+      for (const client of clients.values()) client.close();
+    },
+  };
+}
+
+/** grpc-js validates the service config when the channel is made: a bad one falls back to defaults. */
+function newClient(address: string, channelOptions: Record<string, string | number>, log: FastifyBaseLogger): Client {
+  try {
+    return new Client(address, credentials.createInsecure(), channelOptions);
+  } catch (err: unknown) {
+    log.warn({ err, address }, 'grpc service config rejected, using defaults');
+    const defaults = Object.fromEntries(Object.entries(channelOptions).filter(([key]) => key !== 'grpc.service_config'));
+    return new Client(address, credentials.createInsecure(), defaults);
+  }
+}
+
+function copyText(metadata: Metadata, into: Record<string, string>): void {
+  for (const [key, value] of Object.entries(metadata.getMap())) {
+    if (typeof value === 'string') into[key.toLowerCase()] = value;
+  }
+}
+
+/** The mesh-generated service config as a JSON string, or undefined (defaults) when absent. */
+function readServiceConfig(dir: string | undefined, backend: string, log: FastifyBaseLogger): string | undefined {
+  if (dir === undefined) return undefined;
+  const file = join(dir, `${backend}.json`);
+  if (!existsSync(file)) return undefined;
+  try {
+    const text = readFileSync(file, 'utf8');
+    JSON.parse(text);
+    return text;
+  } catch (err: unknown) {
+    log.warn({ err, file }, 'unreadable grpc service config, using defaults');
+    return undefined;
+  }
+}

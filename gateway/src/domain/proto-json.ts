@@ -1,0 +1,43 @@
+// Shared naming rules of the edge's JSON (the original contract): enum values travel without
+// their prefix ("MALE" for GENDER_MALE), fields by their JSON name (camelCase or json_name).
+import type { Enum, Field, Type } from 'protobufjs';
+
+/** GENDER_ for Gender, COUNTRY_CODE_ for CountryCode. */
+export function enumPrefix(e: Enum): string {
+  return `${e.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}_`;
+}
+
+/** "MALE" for GENDER_MALE; the full name when it lacks the prefix. */
+export function enumJsonName(e: Enum, value: number): string | undefined {
+  const name = e.valuesById[value];
+  if (name === undefined) return undefined;
+  const prefix = enumPrefix(e);
+  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
+}
+
+export function jsonNameOf(field: Field): string {
+  return field.jsonName ?? field.name;
+}
+
+/** Looks a field up by its JSON name or its proto name. */
+export function fieldByAnyName(type: Type, key: string): Field | undefined {
+  for (const field of type.fieldsArray) {
+    if (jsonNameOf(field) === key || field.name === key) return field;
+  }
+  return undefined;
+}
+
+/** proto3 `optional` (explicit presence), as opposed to a member of a real oneof. */
+export function isProto3Optional(field: Field): boolean {
+  const options = field.options;
+  return options?.['proto3_optional'] === true || (field.partOf !== null && field.partOf.name.startsWith('_') && field.partOf.oneof.length === 1);
+}
+
+export function typeNameOf(field: Field): string {
+  return field.resolvedType?.fullName.replace(/^\./, '') ?? field.type;
+}
+
+export const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+export const INT32_TYPES = new Set(['int32', 'sint32', 'sfixed32']);
+export const UINT32_TYPES = new Set(['uint32', 'fixed32']);
+export const FLOAT_TYPES = new Set(['double', 'float']);

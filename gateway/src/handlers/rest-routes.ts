@@ -1,0 +1,89 @@
+// Registers one Fastify route per google.api.http binding. Nothing here knows any particular
+// RPC: the route table, the request/response messages and their options decide everything.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { deadlineMsOf } from '../domain/deadlines.ts';
+import { errorBody } from '../domain/error-body.ts';
+import { InputError } from '../domain/json-in.ts';
+import { buildRequest, encodeRequest } from '../domain/request-builder.ts';
+import { sessionEffects, shapeResponse } from '../domain/response-shape.ts';
+import type { EdgeFailure, RpcFailure } from '../domain/rpc-failure.ts';
+import type { RpcInvoker } from '../domain/rpc-invoker.ts';
+import type { RouteSpec } from '../domain/route-table.ts';
+import { readHttpInput } from './http-input.ts';
+import { applySession } from './session-cookie.ts';
+
+export interface RestRouteDeps {
+  readonly routes: readonly RouteSpec[];
+  readonly invoker: RpcInvoker;
+  readonly mapFailure: (failure: RpcFailure) => EdgeFailure;
+  readonly cookieSecure: boolean;
+  /** Body limit of routes whose request carries bytes (image uploads). */
+  readonly uploadBodyLimit: number;
+}
+
+/** Cache policy of raw image bytes: an image id never names other bytes (image.proto). */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+export function registerRestRoutes(app: FastifyInstance, deps: RestRouteDeps): void {
+  for (const route of deps.routes) {
+    const acceptsFiles = route.requestType.fieldsArray.some((f) => f.type === 'bytes');
+    app.route({
+      method: route.verb,
+      url: route.routePath,
+      ...(acceptsFiles ? { bodyLimit: deps.uploadBodyLimit } : {}),
+      config: { rpc: route.grpcPath },
+      handler: async (request, reply) => handle(route, acceptsFiles, deps, request, reply),
+    });
+  }
+}
+
+async function handle(route: RouteSpec, acceptsFiles: boolean, deps: RestRouteDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const input = await readHttpInput(request, acceptsFiles, route.body !== '');
+  const bytes = encodeRequest(route.requestType, buildRequest(route, input));
+  const outcome = await deps.invoker.unary({
+    backend: route.backend,
+    grpcPath: route.grpcPath,
+    request: bytes,
+    metadata: metadataOf(route, request),
+    deadlineMs: deadlineMsOf(route.backend),
+  });
+  // member-svc signals "valid, but refresh soon" as a header/trailer on success and failure.
+  if (outcome.headers['x-token-refresh-needed'] === 'true') reply.header('x-token-refresh-needed', 'true');
+  const path = pathOf(request);
+  if (!outcome.ok) {
+    const failure = deps.mapFailure(outcome.failure);
+    if (failure.authSignal === 'REFRESH_NEEDED') reply.header('x-token-refresh-needed', 'true');
+    if (failure.authSignal === 'RELOGIN_REQUIRED') reply.header('x-relogin-required', 'true');
+    if (failure.httpStatus >= 500) request.log.warn({ rpc: route.grpcPath, code: outcome.failure.code, details: outcome.failure.details }, 'backend call failed');
+    return reply.code(failure.httpStatus).send({ ...errorBody(failure.httpStatus, failure.message, path), ...(failure.reason ? { reason: failure.reason } : {}) });
+  }
+  const message = route.responseType.decode(outcome.response) as unknown as Record<string, unknown>;
+  applySession(reply, sessionEffects(route.responseType, message), deps.cookieSecure);
+  const shaped = shapeResponse(route, message);
+  if (shaped.kind === 'raw') {
+    if (shaped.contentType.startsWith('image/')) reply.header('cache-control', IMMUTABLE);
+    return reply.code(route.successStatus).type(shaped.contentType).send(Buffer.from(shaped.data));
+  }
+  return reply.code(route.successStatus).type('application/json; charset=utf-8').send(shaped.envelope);
+}
+
+/** authorization as sent (even `Bearer null`), the request id, and an idempotency key on writes. */
+function metadataOf(route: RouteSpec, request: FastifyRequest): Record<string, string> {
+  const metadata: Record<string, string> = { 'x-request-id': request.id };
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined && /^[\x20-\x7e]*$/.test(authorization)) metadata['authorization'] = authorization;
+  if (route.verb !== 'GET') {
+    const given = request.headers['idempotency-key'];
+    if (given !== undefined && (typeof given !== 'string' || !IDEMPOTENCY_KEY.test(given))) {
+      throw new InputError('Idempotency-Key', 'must be 1-200 visible ASCII characters');
+    }
+    metadata['idempotency-key'] = given ?? randomUUID();
+  }
+  return metadata;
+}
+
+export function pathOf(request: FastifyRequest): string {
+  return request.url.split('?')[0] ?? request.url;
+}
