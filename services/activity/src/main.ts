@@ -1,10 +1,17 @@
 // activity-svc entry point: the only place that reads process.env and handles signals.
 //   node src/main.ts            serve gRPC (default)
 //   node src/main.ts migrate    apply pending migrations of the `activity` schema and exit
+//   node src/main.ts replay-dead-letters
+//                               one pass of the dead-letter replay job over every due PENDING
+//                               letter (e.g. from a CronJob), then exit; 1 when PostgreSQL fails
 import { pino } from 'pino';
-import { startService } from './app.ts';
+import { replayPolicyOf, startService } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createActivityStore } from './adapters/activity-store.ts';
+import { createDeadLetterStore } from './adapters/dead-letter-store.ts';
 import { connectPostgres, migrate } from './adapters/postgres.ts';
+import { createSql } from './adapters/sql.ts';
+import { createDeadLetterReplay } from './handlers/dead-letter-replay.ts';
 
 const REDACT = ['password', '*.password', 'email', '*.email', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'authorization', '*.authorization'];
 
@@ -29,6 +36,23 @@ if (command === 'migrate') {
   try {
     const applied = await migrate(pg);
     log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema up to date');
+  } finally {
+    await pg.close();
+  }
+} else if (command === 'replay-dead-letters') {
+  const pg = await connectPostgres(config.DATABASE_URL, 2);
+  try {
+    const sql = createSql(pg);
+    const replay = createDeadLetterReplay({
+      activities: createActivityStore(sql),
+      deadLetters: createDeadLetterStore(sql, config.ACTIVITY_TOPIC_PREFIX),
+      policy: replayPolicyOf(config),
+      batchSize: config.REPLAY_BATCH_SIZE,
+    });
+    log.info(await replay.replayAllDue(), 'dead-letter replay done');
+  } catch (err: unknown) {
+    log.error({ err }, 'dead-letter replay failed');
+    process.exitCode = 1;
   } finally {
     await pg.close();
   }
@@ -57,6 +81,6 @@ if (command === 'migrate') {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 } else {
-  process.stderr.write(`activity-svc: unknown command "${command}" (expected serve or migrate)\n`);
+  process.stderr.write(`activity-svc: unknown command "${command}" (expected serve, migrate or replay-dead-letters)\n`);
   process.exit(2);
 }

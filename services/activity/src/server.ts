@@ -7,7 +7,7 @@ import { bindService } from './adapters/grpc-handlers.ts';
 import type { ErrorLog } from './adapters/grpc-errors.ts';
 import type { Health } from './adapters/health.ts';
 import type { RpcMetrics } from './adapters/metrics.ts';
-import { createActivityHandlers } from './handlers/activity-handlers.ts';
+import { createActivityHandlers, type ActivityHandlerDeps } from './handlers/activity-handlers.ts';
 
 export const SERVICE_NAME = 'dailyfeed.activity.v1.ActivityService';
 
@@ -15,6 +15,7 @@ export interface ServerDeps {
   readonly log: ErrorLog;
   readonly metrics: RpcMetrics;
   readonly health: Health;
+  readonly handlers: ActivityHandlerDeps;
 }
 
 export function createServer(deps: ServerDeps): Server {
@@ -26,7 +27,7 @@ export function createServer(deps: ServerDeps): Server {
   server.addService(HealthService, deps.health.implementation);
   server.addService(
     ActivityServiceService,
-    bindService<ActivityServiceServer>(ActivityServiceService, createActivityHandlers(), { log: deps.log, metrics: deps.metrics }),
+    bindService<ActivityServiceServer>(ActivityServiceService, createActivityHandlers(deps.handlers), { log: deps.log, metrics: deps.metrics }),
   );
   return server;
 }

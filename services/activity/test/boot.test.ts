@@ -2,6 +2,7 @@
 // SERVING through the generated health client only while its dependencies answer, registers
 // every RPC of its contract, and shuts down on request.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
@@ -14,8 +15,20 @@ import { SERVICE_NAME } from '../src/server.ts';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test';
 const log = pino({ level: 'silent' });
+// A prefix and group of its own: this test must not consume the real day topics other tests use.
+const id = randomUUID().slice(0, 8);
 const testConfig = (overrides: Record<string, string> = {}) =>
-  loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200', ...overrides });
+  loadConfig({
+    GRPC_PORT: '0',
+    METRICS_PORT: '0',
+    DATABASE_URL,
+    LOG_LEVEL: 'silent',
+    HEALTH_INTERVAL_MS: '200',
+    ACTIVITY_TOPIC_PREFIX: `test-${id}-member-activity-`,
+    KAFKA_CONSUMER_GROUP: `test-activity-boot-${id}`,
+    MEMBER_ADDR: '127.0.0.1:1',
+    ...overrides,
+  });
 
 describe('activity-svc boot', () => {
   let service: RunningService;

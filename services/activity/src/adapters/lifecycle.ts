@@ -40,3 +40,16 @@ export async function closeAll(resources: readonly Closeable[], onError: (name: 
     }
   }
 }
+
+/** Resolves when close() does or after deadlineMs, whichever comes first (then reports 'timeout'). */
+export async function withDeadline(close: () => Promise<unknown>, deadlineMs: number): Promise<'done' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), deadlineMs);
+  });
+  try {
+    return await Promise.race([close().then(() => 'done' as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,44 @@
+// The listener rides out a Kafka broker restart: events published before the stop and after the
+// restart are all stored once, without restarting activity-svc. It stops the SHARED broker (as
+// content-svc's outage test does), so it only runs when asked: ACTIVITY_KAFKA_RESTART_TEST=1.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { RunningService } from '../src/app.ts';
+import { activityEvent, admin, countRows, createTopic, deleteTopics, eventually, migrateOnce, publish, startActivity, T, testMemberId, uniqueNames } from './helpers.ts';
+
+const infraSh = fileURLToPath(new URL('../../../infra/infra.sh', import.meta.url));
+const infra = (command: 'kafka-down' | 'kafka-up') => execFileSync('bash', [infraSh, command], { stdio: 'ignore', timeout: 120_000 });
+const skip = process.env.ACTIVITY_KAFKA_RESTART_TEST === '1' ? false : 'stops the shared broker; opt in with ACTIVITY_KAFKA_RESTART_TEST=1';
+
+describe('activity listener across a broker restart', { skip }, () => {
+  const names = uniqueNames();
+  let service: RunningService;
+
+  before(async () => {
+    await migrateOnce();
+    await createTopic(names.today);
+    service = await startActivity({ prefix: names.prefix, group: names.group });
+    await eventually(async () => (service.consumer?.subscribedTopics().includes(names.today) ? true : undefined), 20_000, 'subscription');
+  });
+  after(async () => {
+    infra('kafka-up');
+    await service.stop();
+    await deleteTopics([names.today]);
+    await admin.end();
+  });
+
+  it('when the broker stops and comes back, then events from before and after are all stored once', async () => {
+    const member = testMemberId();
+    const events = Array.from({ length: 200 }, (_, i) => activityEvent(member, T.MEMBER_ACTIVITY_TYPE_POST_UPDATE, i));
+    await publish(names.today, events.slice(0, 100));
+    await eventually(async () => ((await countRows(member)).rows === 100 ? true : undefined), 20_000, 'the first half stored');
+    infra('kafka-down');
+    await new Promise((r) => setTimeout(r, 5000));
+    infra('kafka-up');
+    await publish(names.today, events.slice(100));
+    await eventually(async () => ((await countRows(member)).rows === 200 ? true : undefined), 90_000, 'the second half stored');
+    assert.deepEqual(await countRows(member), { rows: 200, keys: 200 });
+  });
+});
