@@ -1,14 +1,24 @@
-// Composition root: builds content-svc's dependencies from a Config, starts the gRPC server and
-// the metrics listener, and returns a stop() that runs the shutdown sequence. main.ts and the
-// component tests both start the service through here, so tests run the real wiring.
+// Composition root: builds content-svc's dependencies from a Config, starts the gRPC server, the
+// metrics listener and the background work (outbox relay, view flush, topic upkeep), and returns
+// a stop() that runs the shutdown sequence. main.ts and the component tests both start the
+// service through here, so tests run the real wiring.
+import { hrtime } from 'node:process';
 import type { Logger } from 'pino';
 import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
+import { createAuthenticator } from './adapters/member-client.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
+import { every } from './adapters/periodic.ts';
 import { connectPostgres } from './adapters/postgres.ts';
 import { connectKafka } from './adapters/kafka.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
+import { knexOf } from './adapters/sql.ts';
+import { ensureDailyTopics } from './adapters/topics.ts';
+import { createViewFlusher } from './adapters/view-flusher.ts';
+import { createWriteRunner, pruneIdempotencyKeys } from './adapters/write-runner.ts';
 import type { Config } from './config.ts';
+import { createEventClock } from './domain/event-clock.ts';
+import { createOutbox } from './outbox.ts';
 import { createServer, SERVICE_NAME } from './server.ts';
 
 export interface RunningService {
@@ -17,13 +27,20 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Wall-clock nanoseconds: milliseconds from Date, sub-millisecond digits from the monotonic clock. */
+export const wallNanos = (): bigint => BigInt(Date.now()) * 1_000_000n + (hrtime.bigint() % 1_000_000n);
+
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
   const pg = await connectPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const knex = knexOf(pg);
   const redis = connectRedis(config.REDIS_URL);
   redis.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
   await waitForRedis(redis, 3000);
   const kafka = connectKafka(config.KAFKA_BROKERS, 'content-svc');
   const metrics = createMetrics('content');
+  const outbox = createOutbox(config, pg, kafka.kafka, metrics.registry, log);
+  const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS);
+  const writes = createWriteRunner(knex, createEventClock(wallNanos), outbox.queue);
   const health = createHealth(
     [SERVICE_NAME],
     [
@@ -33,12 +50,26 @@ export async function startService(config: Config, log: Logger): Promise<Running
     ],
     log,
   );
-  const server = createServer({ log, metrics, health });
+  // Topics before the first publish; Kafka being down must not stop the service from taking
+  // writes (their events wait in the outbox), so a failure here is only logged and retried.
+  const ensureTopics = () => ensureDailyTopics(kafka.kafka, new Date(), config.TOPIC_RETENTION_DAYS).then((created) => {
+    if (created.length > 0) log.info({ created }, 'activity topics created');
+  });
+  await ensureTopics().catch((err: unknown) => log.warn({ err }, 'could not ensure activity topics; retrying later'));
+
+  const server = createServer({ log, metrics, health, handlers: { knex, auth, writes } });
   const grpcPort = await listen(server, config.GRPC_HOST, config.GRPC_PORT);
   const metricsServer = await serveMetrics(metrics.registry, config.METRICS_PORT, config.GRPC_HOST);
   const address = metricsServer.address();
   const metricsPort = typeof address === 'object' && address ? address.port : config.METRICS_PORT;
   await health.start(config.HEALTH_INTERVAL_MS);
+  outbox.relay.start(config.OUTBOX_RELAY_INTERVAL_MS);
+  const flusher = createViewFlusher(redis, knex, Math.max(60_000, config.VIEW_FLUSH_INTERVAL_MS * 10));
+  const background = [
+    every('flush-views', config.VIEW_FLUSH_INTERVAL_MS, () => flusher.flush(), log),
+    every('ensure-topics', config.TOPIC_MAINTENANCE_INTERVAL_MS, ensureTopics, log),
+    every('prune-idempotency-keys', config.TOPIC_MAINTENANCE_INTERVAL_MS, () => pruneIdempotencyKeys(knex, config.IDEMPOTENCY_TTL_HOURS), log),
+  ];
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -47,9 +78,15 @@ export async function startService(config: Config, log: Logger): Promise<Running
       health.stop();
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
+      // Committed writes get their immediate attempt; whatever fails stays PENDING for the relay.
+      await outbox.queue.idle();
+      await outbox.relay.stop();
+      await Promise.all(background.map((b) => b.stop()));
+      auth.close();
       await closeAll(
         [
           { name: 'metrics', close: () => new Promise((resolve) => metricsServer.close(resolve)) },
+          { name: 'kafka-producer', close: () => outbox.publisher.close() },
           { name: 'kafka', close: () => kafka.close() },
           { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
           { name: 'postgres', close: () => pg.close() },

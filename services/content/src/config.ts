@@ -3,6 +3,7 @@
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
+const ms = z.coerce.number().int().min(1);
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 const schema = z.object({
@@ -23,6 +24,39 @@ const schema = z.object({
     .describe('Comma-separated Kafka bootstrap brokers (host:port).'),
   LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
+  MEMBER_ADDR: z.string().regex(/^[^:]+:\d+$/, 'expected host:port').default('127.0.0.1:50051').describe('member-svc gRPC address (MemberService.Authenticate).'),
+  MEMBER_DEADLINE_MS: ms.default(2000).describe('Deadline of each Authenticate call to member-svc.'),
+  PUBLISH_TIMEOUT_MS: ms.default(5000).describe('Longest wait for one Kafka send before it counts as failed (the row stays PENDING).'),
+  PUBLISH_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500).describe('Most outbox rows published in one Kafka request (immediate path and relay).'),
+  PUBLISH_PROBE_INTERVAL_MS: ms
+    .default(1000)
+    .describe('While Kafka looks down, how often one outbox row is sent as a probe (other rows keep their attempts).'),
+  OUTBOX_RELAY_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1000)
+    .describe('How often the in-process relay re-publishes due PENDING outbox rows; 0 disables it (the relay-dead-letters job still works).'),
+  OUTBOX_RELAY_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5000)
+    .describe('Age before the relay takes a never-attempted row: younger rows belong to the immediate publisher (or a crashed writer, picked up after it).'),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(20).describe('Failed publish attempts after which an outbox row is PARKED until an operator replays it.'),
+  OUTBOX_BACKOFF_BASE_MS: ms.default(500).describe('Retry delay after the first failed publish; doubles per attempt.'),
+  OUTBOX_BACKOFF_CAP_MS: ms.default(60_000).describe('Longest retry delay between publish attempts.'),
+  TOPIC_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7).describe('retention.ms of member-activity-yyyyMMdd topics, and the age after which cleanup-topics deletes them.'),
+  TOPIC_MAINTENANCE_INTERVAL_MS: ms
+    .default(3_600_000)
+    .describe("How often the running service ensures today's and tomorrow's topics and forgets old idempotency keys."),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).default(24).describe('How long a stored write response answers retries carrying its idempotency-key.'),
+  VIEW_FLUSH_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(2000)
+    .describe('How often pending post views (Redis hash content:post_views:pending, written by timeline-svc) are added to posts.view_count; 0 disables the timer.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce
     .number()
     .int()

@@ -1,10 +1,13 @@
 // content-svc entry point: the only place that reads process.env and handles signals.
 //   node src/main.ts            serve gRPC (default)
 //   node src/main.ts migrate    apply pending migrations of the `content` schema and exit
+//   node src/main.ts ensure-topics | cleanup-topics | relay-dead-letters | flush-views
+//                               one-shot jobs (see src/jobs.ts), exit 0 on success
 import { pino } from 'pino';
 import { startService } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { connectPostgres, migrate } from './adapters/postgres.ts';
+import { isJob, JOBS, runJob } from './jobs.ts';
 
 const REDACT = ['password', '*.password', 'email', '*.email', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'authorization', '*.authorization'];
 
@@ -32,6 +35,17 @@ if (command === 'migrate') {
   } finally {
     await pg.close();
   }
+} else if (isJob(command)) {
+  try {
+    await runJob(command, config, log);
+  } catch (err: unknown) {
+    log.error({ err, job: command }, 'job failed');
+    log.flush();
+    process.exit(1);
+  }
+  log.flush();
+  // Kafka and pool sockets may keep the loop alive for a while; the job is done.
+  process.exit(0);
 } else if (command === 'serve') {
   const service = await startService(config, log);
   log.info({ grpcPort: service.grpcPort, metricsPort: service.metricsPort }, 'content-svc listening');
@@ -57,6 +71,6 @@ if (command === 'migrate') {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 } else {
-  process.stderr.write(`content-svc: unknown command "${command}" (expected serve or migrate)\n`);
+  process.stderr.write(`content-svc: unknown command "${command}" (expected serve, migrate, ${JOBS.join(', ')})\n`);
   process.exit(2);
 }

@@ -7,7 +7,7 @@ import { bindService } from './adapters/grpc-handlers.ts';
 import type { ErrorLog } from './adapters/grpc-errors.ts';
 import type { Health } from './adapters/health.ts';
 import type { RpcMetrics } from './adapters/metrics.ts';
-import { createContentHandlers } from './handlers/content-handlers.ts';
+import { createContentHandlers, type HandlerDeps } from './handlers/content-handlers.ts';
 
 export const SERVICE_NAME = 'dailyfeed.content.v1.ContentService';
 
@@ -15,6 +15,7 @@ export interface ServerDeps {
   readonly log: ErrorLog;
   readonly metrics: RpcMetrics;
   readonly health: Health;
+  readonly handlers: HandlerDeps;
 }
 
 export function createServer(deps: ServerDeps): Server {
@@ -26,7 +27,7 @@ export function createServer(deps: ServerDeps): Server {
   server.addService(HealthService, deps.health.implementation);
   server.addService(
     ContentServiceService,
-    bindService<ContentServiceServer>(ContentServiceService, createContentHandlers(), { log: deps.log, metrics: deps.metrics }),
+    bindService<ContentServiceServer>(ContentServiceService, createContentHandlers(deps.handlers), { log: deps.log, metrics: deps.metrics }),
   );
   return server;
 }

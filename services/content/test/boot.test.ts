@@ -15,7 +15,7 @@ import { SERVICE_NAME } from '../src/server.ts';
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test';
 const log = pino({ level: 'silent' });
 const testConfig = (overrides: Record<string, string> = {}) =>
-  loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200', ...overrides });
+  loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200', OUTBOX_RELAY_INTERVAL_MS: '0', ...overrides });
 
 describe('content-svc boot', () => {
   let service: RunningService;

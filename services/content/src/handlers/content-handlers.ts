@@ -1,8 +1,13 @@
-// ContentService handlers: proto message -> domain call -> proto message. Methods not listed here
-// answer UNIMPLEMENTED (see adapters/grpc-handlers.ts) until their issue implements them.
+// ContentService handlers: proto message -> domain call -> proto message, one file per area.
 import type { ContentServiceServer } from '@dailyfeed/gen/content/v1/content';
 import type { HandlersOf } from '../adapters/grpc-handlers.ts';
+import { createCommentHandlers } from './comment-handlers.ts';
+import { createDeadLetterHandlers } from './dead-letter-handlers.ts';
+import type { HandlerDeps } from './deps.ts';
+import { createPostHandlers } from './post-handlers.ts';
 
-export function createContentHandlers(): Partial<HandlersOf<ContentServiceServer>> {
-  return {};
+export type { HandlerDeps } from './deps.ts';
+
+export function createContentHandlers(deps: HandlerDeps): HandlersOf<ContentServiceServer> {
+  return { ...createPostHandlers(deps), ...createCommentHandlers(deps), ...createDeadLetterHandlers(deps) };
 }

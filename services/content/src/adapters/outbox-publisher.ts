@@ -1,0 +1,124 @@
+// Publishing claimed outbox rows, shared by the immediate path (right after a write commits) and
+// the relay (due retries and rows a crashed writer left behind). Both lock the rows they send
+// (outbox-repo.ts), publish per topic, and record the outcome in the same transaction.
+import type { Knex } from '@mikro-orm/postgresql';
+import type { RetryPolicy } from '../domain/retry-policy.ts';
+import type { EventPublisher } from './event-publisher.ts';
+import type { OutboxMetrics } from './outbox-metrics.ts';
+import { claimByIds, claimDue, markCompleted, markFailed, type ClaimedRow } from './outbox-repo.ts';
+import type { Db } from './sql.ts';
+
+export interface PublishLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface OutboxPublisherDeps {
+  readonly knex: Knex;
+  readonly publisher: EventPublisher;
+  readonly metrics: OutboxMetrics;
+  readonly policy: RetryPolicy;
+  readonly batchMax: number;
+  /** While Kafka looks down, how often the relay probes it with a single row. */
+  readonly probeMs: number;
+  readonly log: PublishLog;
+}
+
+export interface PublishOutcome {
+  readonly claimed: number;
+  readonly published: number;
+  readonly failed: number;
+  readonly parked: number;
+}
+
+export interface OutboxPublisher {
+  /** Publishes these freshly committed rows (those no other publisher holds). */
+  publishIds(ids: readonly string[]): Promise<PublishOutcome>;
+  /** Claims up to one batch of due rows and publishes them. */
+  publishDue(graceMs: number): Promise<PublishOutcome>;
+}
+
+const NOTHING: PublishOutcome = { claimed: 0, published: 0, failed: 0, parked: 0 };
+
+/**
+ * A circuit breaker over the broker: once a whole publish fails (Kafka looks down), the
+ * immediate path stops trying and leaves new rows to the relay, and the relay sends one row per
+ * `probeMs` instead of whole batches until a send succeeds. Without it every row would burn an
+ * attempt (and eventually park) during a long outage although nothing is wrong with the row.
+ */
+function createBreaker(probeMs: number) {
+  let failing = false;
+  let openUntil = 0;
+  return {
+    /** How many rows the relay may try now: 0 while open, 1 (a probe) while half-open. */
+    allowance(batchMax: number): number {
+      if (!failing) return batchMax;
+      return Date.now() < openUntil ? 0 : 1;
+    },
+    isFailing: () => failing,
+    record(outcome: PublishOutcome): void {
+      if (outcome.published > 0) failing = false;
+      else if (outcome.failed > 0) {
+        failing = true;
+        openUntil = Date.now() + probeMs;
+      }
+    },
+  };
+}
+
+export function createOutboxPublisher(deps: OutboxPublisherDeps): OutboxPublisher {
+  const breaker = createBreaker(deps.probeMs);
+  const inTransaction = async (claim: (trx: Db) => Promise<ClaimedRow[]>): Promise<PublishOutcome> => {
+    const outcome = await deps.knex.transaction(async (trx) => publishClaimed(trx, await claim(trx), deps));
+    breaker.record(outcome);
+    return outcome;
+  };
+  return {
+    publishIds: (ids) => (breaker.isFailing() ? Promise.resolve(NOTHING) : inTransaction((trx) => claimByIds(trx, ids))),
+    publishDue(graceMs) {
+      const limit = breaker.allowance(deps.batchMax);
+      return limit === 0 ? Promise.resolve(NOTHING) : inTransaction((trx) => claimDue(trx, limit, graceMs));
+    },
+  };
+}
+
+async function publishClaimed(trx: Db, rows: readonly ClaimedRow[], deps: OutboxPublisherDeps): Promise<PublishOutcome> {
+  if (rows.length === 0) return NOTHING;
+  const byTopic = new Map<string, ClaimedRow[]>();
+  for (const row of rows) {
+    const group = byTopic.get(row.topic);
+    if (group) group.push(row);
+    else byTopic.set(row.topic, [row]);
+  }
+  const published: string[] = [];
+  let failed = 0;
+  let parked = 0;
+  const results = await Promise.allSettled(
+    [...byTopic].map(async ([topic, group]) => {
+      const done = deps.metrics.startPublish();
+      try {
+        await deps.publisher.send(topic, group);
+        done('ok');
+      } catch (err: unknown) {
+        done('error');
+        throw err;
+      }
+    }),
+  );
+  const groups = [...byTopic.values()];
+  for (const [i, result] of results.entries()) {
+    const group = groups[i] ?? [];
+    if (result.status === 'fulfilled') {
+      published.push(...group.map((r) => r.id));
+      continue;
+    }
+    const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
+    deps.log.warn({ topic: group[0]?.topic, rows: group.length, err: message }, 'outbox publish failed; will retry');
+    deps.metrics.publishFailed(group.length);
+    failed += group.length;
+    parked += await markFailed(trx, group, message, deps.policy);
+  }
+  await markCompleted(trx, published);
+  if (parked > 0) deps.log.error({ parked }, 'outbox rows parked after the attempt limit');
+  return { claimed: rows.length, published: published.length, failed, parked };
+}

@@ -1,0 +1,18 @@
+// What the ContentService handlers need, injected by app.ts (STYLE rule 2).
+import type { Knex } from '@mikro-orm/postgresql';
+import type { CallContext } from '../adapters/grpc-handlers.ts';
+import type { Authenticator, Caller } from '../adapters/member-client.ts';
+import type { WriteRunner } from '../adapters/write-runner.ts';
+
+export interface HandlerDeps {
+  readonly knex: Knex;
+  readonly auth: Authenticator;
+  readonly writes: WriteRunner;
+}
+
+/** The authenticated caller; passes member-svc's refresh hint on as a response trailer. */
+export async function callerOf(deps: HandlerDeps, ctx: CallContext, withProfile: boolean): Promise<Caller> {
+  const caller = await deps.auth.authenticate(ctx.metadata, withProfile);
+  if (caller.refreshNeeded) ctx.trailers.set('x-token-refresh-needed', 'true');
+  return caller;
+}

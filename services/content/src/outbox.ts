@@ -1,0 +1,39 @@
+// Builds the outbox machinery (publisher, immediate queue, relay, metrics) from a Config; shared
+// by the service (app.ts) and the one-shot jobs (jobs.ts).
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createEventPublisher, type EventPublisher } from './adapters/event-publisher.ts';
+import { createOutboxMetrics } from './adapters/outbox-metrics.ts';
+import { createOutboxPublisher } from './adapters/outbox-publisher.ts';
+import { createImmediateQueue, createRelay, type ImmediateQueue, type Relay } from './adapters/outbox-relay.ts';
+import { countByState } from './adapters/outbox-repo.ts';
+import { knexOf } from './adapters/sql.ts';
+import type { Postgres } from './adapters/postgres.ts';
+import type { Config } from './config.ts';
+
+export interface Outbox {
+  readonly publisher: EventPublisher;
+  readonly queue: ImmediateQueue;
+  readonly relay: Relay;
+}
+
+export function createOutbox(config: Config, pg: Postgres, kafka: Kafka, registry: Registry, log: Logger): Outbox {
+  const knex = knexOf(pg);
+  const metrics = createOutboxMetrics(registry, () => countByState(knex));
+  const publisher = createEventPublisher(kafka, config.PUBLISH_TIMEOUT_MS);
+  const outboxPublisher = createOutboxPublisher({
+    knex,
+    publisher,
+    metrics,
+    policy: { maxAttempts: config.OUTBOX_MAX_ATTEMPTS, baseMs: config.OUTBOX_BACKOFF_BASE_MS, capMs: config.OUTBOX_BACKOFF_CAP_MS },
+    batchMax: config.PUBLISH_BATCH_MAX,
+    probeMs: config.PUBLISH_PROBE_INTERVAL_MS,
+    log,
+  });
+  return {
+    publisher,
+    queue: createImmediateQueue(outboxPublisher, config.PUBLISH_BATCH_MAX, log),
+    relay: createRelay(outboxPublisher, { batchMax: config.PUBLISH_BATCH_MAX, graceMs: config.OUTBOX_RELAY_GRACE_MS, metrics, log }),
+  };
+}

@@ -1,0 +1,61 @@
+// Component test: post views counted by timeline-svc in Redis (HINCRBY content:post_views:pending
+// <postId> 1) are added to posts.view_count by content-svc: by the `flush-views` job command
+// and by the running service's timer, including a processing key a crashed flusher left behind.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgres.ts';
+import { knexOf, query } from '../src/adapters/sql.ts';
+import { PENDING_VIEWS_KEY, PROCESSING_PREFIX } from '../src/adapters/view-flusher.ts';
+import { startService } from '../src/app.ts';
+import { contentConfig, eventually, TEST_DATABASE_URL } from './helpers.ts';
+
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+describe('content-svc post views', () => {
+  let pg: Postgres;
+  let redis: Redis;
+
+  before(async () => {
+    pg = await connectPostgres(TEST_DATABASE_URL, 2);
+    await migrate(pg);
+    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  });
+  after(async () => {
+    redis.disconnect();
+    await pg.close();
+  });
+
+  const newPost = async () =>
+    (await query<{ id: string }>(knexOf(pg), `insert into content.posts (author_id, content) values (1, 'viewed') returning id`))[0]?.id ?? '';
+  const views = async (id: string) => (await query<{ n: string }>(knexOf(pg), `select view_count as n from content.posts where id = ?`, [id]))[0]?.n;
+
+  it('when views are pending in Redis, then the flush-views job adds them to view_count and empties the hash', async () => {
+    const [a, b] = [await newPost(), await newPost()];
+    await redis.hincrby(PENDING_VIEWS_KEY, a, 3);
+    await redis.hincrby(PENDING_VIEWS_KEY, b, 1);
+    // A processing key of a flusher that died long ago is applied too.
+    const leftover = `${PROCESSING_PREFIX}${Date.now() - 3_600_000}:crashed`;
+    await redis.hset(leftover, a, '2');
+    const job = spawnSync(process.execPath, [main, 'flush-views'], { env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+    assert.equal(job.status, 0, job.stderr);
+    assert.equal(await views(a), '5');
+    assert.equal(await views(b), '1');
+    assert.equal(await redis.exists(leftover), 0);
+  });
+
+  it('when the service runs, then its timer flushes pending views', async () => {
+    const service = await startService(contentConfig('127.0.0.1:1', { VIEW_FLUSH_INTERVAL_MS: '100', OUTBOX_RELAY_INTERVAL_MS: '0' }), pino({ level: 'silent' }));
+    try {
+      const id = await newPost();
+      await redis.hincrby(PENDING_VIEWS_KEY, id, 1);
+      await redis.hincrby(PENDING_VIEWS_KEY, id, 1);
+      await eventually(async () => ((await views(id)) === '2' ? true : undefined), 5000, 'views to be flushed');
+    } finally {
+      await service.stop();
+    }
+  });
+});
