@@ -99,8 +99,12 @@ export function devStores(): DevObject[] {
     metadata: { name: CONFIG_MAP, namespace: NAMESPACE },
     data: { REDIS_URL: `redis://${REDIS}:6379`, KAFKA_BROKERS: `${KAFKA}:9092`, LOG_LEVEL: 'debug' },
   });
-  // One database, one schema per owning service; in dev timeline reads with the same user.
-  const urls = Object.fromEntries(SERVICES.map((s) => [s.name, `postgres://postgres@${POSTGRES}:5432/dailyfeed`]));
+  // One database, one schema per owning service; timeline serves through the read-only role its
+  // migration creates.
+  const urls = {
+    ...Object.fromEntries(SERVICES.map((s) => [s.name, `postgres://postgres@${POSTGRES}:5432/dailyfeed`])),
+    'timeline-read': `postgres://dailyfeed_timeline_ro@${POSTGRES}:5432/dailyfeed`,
+  };
   const secret = new Secret({ metadata: { name: DATABASE_SECRET, namespace: NAMESPACE }, type: 'Opaque', stringData: urls });
   return [...postgres, ...redis, ...kafka, config, secret];
 }

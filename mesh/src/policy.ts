@@ -77,6 +77,16 @@ export interface JobPolicy {
   readonly why: string;
 }
 
+/** A volume the service writes (image files): a PersistentVolumeClaim mounted at mountPath. */
+export interface StoragePolicy {
+  readonly claimName: string;
+  readonly mountPath: string;
+  /** Environment variable that tells the service where the volume is. */
+  readonly envKey: string;
+  readonly size: string;
+  readonly accessMode: 'ReadWriteOnce' | 'ReadWriteMany';
+}
+
 export interface ServicePolicy {
   readonly name: ServiceName;
   readonly grpcPort: number;
@@ -94,6 +104,10 @@ export interface ServicePolicy {
   readonly resources: Resources;
   readonly callers: readonly Caller[];
   readonly jobs: readonly JobPolicy[];
+  /** Writable storage beyond /tmp (the root filesystem is read-only). */
+  readonly storage?: StoragePolicy;
+  /** Extra environment variables read from the database Secret: env name -> Secret key. */
+  readonly secretEnv?: readonly { readonly env: string; readonly key: string }[];
 }
 
 const FULL_RETRY_ON: readonly RetryOn[] = ['gateway-error', 'connect-failure', 'refused-stream', '5xx', 'retriable-4xx', 'reset'];
@@ -197,6 +211,8 @@ export const SERVICES: readonly ServicePolicy[] = [
     protoService: 'dailyfeed.timeline.v1.TimelineService',
     usesKafka: true,
     scaleGroup: 'read',
+    // Serving reads content's tables through its own read-only role (which may be a replica).
+    secretEnv: [{ env: 'CONTENT_READ_DATABASE_URL', key: 'timeline-read' }],
     route: route('10s', 5, '3s', FULL_RETRY_ON),
     resilience: 'critical',
     resources: withMemory('250Mi', '600Mi'),
@@ -219,6 +235,9 @@ export const SERVICES: readonly ServicePolicy[] = [
     // member deletes previous avatars on profile update.
     callers: ['gateway', 'member'],
     jobs: [],
+    // Files written by one replica are viewed through any other (the HPA keeps 2+), so the
+    // volume must be shared: ReadWriteMany.
+    storage: { claimName: 'image-store', mountPath: '/image', envKey: 'IMAGE_ROOT', size: '10Gi', accessMode: 'ReadWriteMany' },
   },
   {
     ...common,

@@ -2,16 +2,18 @@
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { Service, ServiceAccount } from 'kubernetes-models/v1';
+import { PersistentVolumeClaim, Service, ServiceAccount } from 'kubernetes-models/v1';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
+import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import {
   CONTAINER_SECURITY, DATABASE_SECRET, env, fromConfig, fromSecret, imageName, NAMESPACE, POD_SECURITY,
   podLabels, selectorLabels, TMP_MOUNT, TMP_VOLUME, workloadName,
 } from './k8s-common.ts';
 import { EDGE, LIFECYCLE, SERVICES, terminationGraceSeconds, type AutoscalingPolicy, type Caller, type Resources, type ServicePolicy } from './policy.ts';
 
-export type Workload = Deployment | Service | ServiceAccount | HorizontalPodAutoscaler | PodDisruptionBudget;
+export type Workload = Deployment | Service | ServiceAccount | HorizontalPodAutoscaler | PodDisruptionBudget | PersistentVolumeClaim;
 
 interface PodShape {
   readonly name: Caller;
@@ -20,6 +22,8 @@ interface PodShape {
   readonly container: Pick<IContainer, 'ports' | 'env' | 'readinessProbe' | 'livenessProbe' | 'startupProbe'>;
   readonly metricsPort: number;
   readonly initContainers: IContainer[];
+  readonly volumes: IVolume[];
+  readonly mounts: IVolumeMount[];
 }
 
 // grpc.health.v1 here reflects real dependencies (PostgreSQL, Redis, Kafka). Readiness takes a pod
@@ -64,7 +68,7 @@ function deployment(pod: PodShape): Deployment {
           enableServiceLinks: false,
           securityContext: POD_SECURITY,
           terminationGracePeriodSeconds: terminationGraceSeconds(),
-          volumes: [TMP_VOLUME],
+          volumes: [TMP_VOLUME, ...pod.volumes],
           initContainers: pod.initContainers,
           containers: [
             {
@@ -73,7 +77,7 @@ function deployment(pod: PodShape): Deployment {
               ...pod.container,
               resources: { requests: { ...pod.resources.requests }, limits: { ...pod.resources.limits } },
               securityContext: CONTAINER_SECURITY,
-              volumeMounts: [TMP_MOUNT],
+              volumeMounts: [TMP_MOUNT, ...pod.mounts],
               // Endpoints are removed asynchronously after SIGTERM is decided; sleeping first lets
               // callers stop sending before the server drains (the original's preStop sleep 10).
               lifecycle: { preStop: { sleep: { seconds: LIFECYCLE.preStopSeconds } } },
@@ -97,6 +101,8 @@ function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
     fromConfig('REDIS_URL'),
     ...(policy.usesKafka ? [fromConfig('KAFKA_BROKERS')] : []),
     fromConfig('LOG_LEVEL'),
+    ...(policy.secretEnv ?? []).map((e) => fromSecret(e.env, DATABASE_SECRET, e.key)),
+    ...(policy.storage ? [env(policy.storage.envKey, policy.storage.mountPath)] : []),
     // <TARGET>_ADDR for every service this one may call (the same graph the AuthorizationPolicies allow).
     ...SERVICES.filter((t) => t.callers.includes(policy.name)).map((t) => env(`${t.name.toUpperCase()}_ADDR`, `${workloadName(t.name)}:${t.grpcPort}`)),
   ];
@@ -153,14 +159,25 @@ export function serviceWorkloads(policy: ServicePolicy): Workload[] {
     resources: { requests: { ...policy.resources.requests }, limits: { ...policy.resources.limits } },
     volumeMounts: [TMP_MOUNT],
   };
+  const storage = policy.storage;
   return [
     serviceAccount(policy.name),
+    ...(storage
+      ? [
+          new PersistentVolumeClaim({
+            metadata: { name: storage.claimName, namespace: NAMESPACE, labels: selectorLabels(policy.name) },
+            spec: { accessModes: [storage.accessMode], resources: { requests: { storage: storage.size } } },
+          }),
+        ]
+      : []),
     deployment({
       name: policy.name,
       scaleGroup: policy.scaleGroup,
       resources: policy.resources,
       metricsPort: policy.metricsPort,
       initContainers: [migrate],
+      volumes: storage ? [{ name: 'storage', persistentVolumeClaim: { claimName: storage.claimName } }] : [],
+      mounts: storage ? [{ name: 'storage', mountPath: storage.mountPath }] : [],
       container: {
         ports: [
           { name: 'grpc', containerPort: policy.grpcPort, protocol: 'TCP' },
@@ -195,6 +212,8 @@ export function edgeWorkloads(): Workload[] {
       resources: EDGE.resources,
       metricsPort: EDGE.httpPort,
       initContainers: [],
+      volumes: [],
+      mounts: [],
       container: {
         ports: [{ name: 'http', containerPort: EDGE.httpPort, protocol: 'TCP' }],
         env: [

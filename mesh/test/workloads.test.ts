@@ -25,7 +25,9 @@ describe('service Deployments', () => {
       assert.equal(pod.securityContext?.runAsNonRoot, true);
       assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
       assert.equal(c.securityContext?.allowPrivilegeEscalation, false);
-      assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+      // Only /tmp is writable, plus image-svc's shared image volume (IMAGE_ROOT).
+      const storage = name === 'image' ? [{ name: 'storage', mountPath: '/image' }] : [];
+      assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }, ...storage]);
       assert.ok(pod.volumes?.some((v) => v.name === 'tmp' && v.emptyDir));
       assert.ok(c.resources?.requests?.['cpu'] && c.resources.limits?.['memory']);
       const preStop = c.lifecycle?.preStop?.sleep?.seconds;
@@ -151,6 +153,25 @@ describe('dev overlay', () => {
     const config = find(docs, 'ConfigMap', 'dailyfeed-config') as { data: Record<string, string> };
     assert.deepEqual(Object.keys(config.data).sort(), ['KAFKA_BROKERS', 'LOG_LEVEL', 'REDIS_URL']);
     const secret = find(docs, 'Secret', 'dailyfeed-database') as { stringData: Record<string, string> };
-    assert.deepEqual(Object.keys(secret.stringData).sort(), Object.keys(PORTS).sort());
+    assert.deepEqual(Object.keys(secret.stringData).sort(), [...Object.keys(PORTS), 'timeline-read'].sort());
+    assert.match(secret.stringData['timeline-read'] ?? '', /^postgres:\/\/dailyfeed_timeline_ro@/);
+  });
+});
+
+describe('writable storage', () => {
+  test('when image-svc is deployed, then a shared ReadWriteMany claim is mounted where IMAGE_ROOT points', () => {
+    const claim = find(docs, 'PersistentVolumeClaim', 'image-store') as { spec: { accessModes: string[]; resources: { requests: { storage: string } } } };
+    assert.deepEqual(claim.spec.accessModes, ['ReadWriteMany']);
+    assert.ok(claim.spec.resources.requests.storage);
+    const pod = deployment('image').spec?.template.spec;
+    assert.ok(pod?.volumes?.some((v) => v.name === 'storage' && v.persistentVolumeClaim?.claimName === 'image-store'));
+    const env = Object.fromEntries((pod?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+    assert.equal(env['IMAGE_ROOT'], '/image');
+  });
+
+  test('when timeline-svc is deployed, then it serves through the read-only URL from the database Secret', () => {
+    const env = deployment('timeline').spec?.template.spec?.containers[0]?.env ?? [];
+    const read = env.find((e) => e.name === 'CONTENT_READ_DATABASE_URL');
+    assert.equal(read?.valueFrom?.secretKeyRef?.key, 'timeline-read');
   });
 });
