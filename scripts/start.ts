@@ -144,7 +144,7 @@ await Promise.all([
   }),
   (async () => {
     if (await waitUntil(() => httpHealthy(GATEWAY_PORT), 60_000)) {
-      process.stdout.write(`${pad('gateway')} healthy  http://127.0.0.1:${GATEWAY_PORT}  metrics /metrics\n`);
+      process.stdout.write(`${pad('gateway')} healthy  http://127.0.0.1:${GATEWAY_PORT}  docs /docs  metrics /metrics\n`);
     } else {
       process.stderr.write(`gateway not healthy after 60 s; see .run/logs/gateway.log\n`);
       await stop(1);
