@@ -50,11 +50,12 @@ export function createStack(): StackControl {
         ['timeline', { MEMBER_ADDR: member.address, CONTENT_READ_DATABASE_URL: TIMELINE_READ_URL }],
         ['activity', { MEMBER_ADDR: member.address }],
         ['image', { MEMBER_ADDR: member.address }],
-        ['search', { MEMBER_ADDR: member.address }],
       ] as const) {
         services.push(await spawnService(name, env));
       }
       const address = (name: string): string => services.find((s) => s.name === name)?.address ?? '';
+      // search enriches hits through timeline, so it starts once timeline's address is known.
+      services.push(await spawnService('search', { MEMBER_ADDR: member.address, TIMELINE_ADDR: address('timeline') }));
       gateway = await startGateway({
         addresses: { member: member.address, content: content.address, timeline: address('timeline'), activity: address('activity'), image: address('image'), search: address('search') },
       });

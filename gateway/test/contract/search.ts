@@ -6,9 +6,6 @@ import type { Stack } from '../stack.ts';
 
 type Obj = Record<string, unknown>;
 
-// search-svc answered UNIMPLEMENTED (501) for every RPC when the edge was finished; drop the todo once it is implemented.
-const NEEDS_SEARCH_SVC = { todo: 'needs search-svc (answers UNIMPLEMENTED)' };
-
 export function searchContract(stack: Stack): void {
   describe('search-svc contract through the edge (§1.6)', () => {
     const call = stack.call;
@@ -20,7 +17,7 @@ export function searchContract(stack: Stack): void {
       postId = (dataOf(await call('POST', '/api/posts', { token: author.token, body: { content: `hello ${word} world` } }), 201) as Obj)['id'] as number;
     });
 
-    it('when posts are searched with + for spaces and a trailing slash, then a full page that finds the post', NEEDS_SEARCH_SVC, async () => {
+    it('when posts are searched with + for spaces and a trailing slash, then a full page that finds the post', async () => {
       const found = await eventually(async () => {
         const data = dataOf(await call('GET', `/api/search/posts/?keyword=${word}+world&page=0&size=20`, { token: author.token })) as { content: Obj[] };
         return data.content.find((p) => p['id'] === postId);
@@ -31,7 +28,7 @@ export function searchContract(stack: Stack): void {
       for (const key of ['content', 'page', 'size', 'totalElements', 'totalPages', 'first', 'last', 'hasNext', 'hasPrevious']) assert.ok(key in page, key);
     });
 
-    it('when counts are asked in bulk, then data is the bare array of counts', NEEDS_SEARCH_SVC, async () => {
+    it('when counts are asked in bulk, then data is the bare array of counts', async () => {
       const likes = dataOf(await call('POST', '/api/search/posts/like/query/count/in', { body: { postIds: [postId] } })) as Obj[];
       assert.deepEqual(likes, [{ postId, likeCount: 0 }]);
       const comments = dataOf(await call('POST', '/api/search/posts/comments/query/count/in', { body: { postIds: [postId] } })) as Obj[];
@@ -41,7 +38,7 @@ export function searchContract(stack: Stack): void {
       assert.ok(Array.isArray(dataOf(await call('POST', '/api/search/comments/like/query/count/in', { body: { commentIds: [] } }))));
     });
 
-    it('when comments are searched or listed by post, then full pages answer', NEEDS_SEARCH_SVC, async () => {
+    it('when comments are searched or listed by post, then full pages answer', async () => {
       for (const path of [`/api/search/comments?keyword=${word}`, `/api/search/comments/posts/${postId}`]) {
         const page = dataOf(await call('GET', path)) as Obj;
         assert.ok(Array.isArray(page['content']) && typeof page['totalElements'] === 'number', path);

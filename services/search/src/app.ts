@@ -1,13 +1,19 @@
-// Composition root: builds search-svc's dependencies from a Config, starts the gRPC server and
-// the metrics listener, and returns a stop() that runs the shutdown sequence. main.ts and the
-// component tests both start the service through here, so tests run the real wiring.
+// Composition root: builds search-svc's dependencies from a Config, starts the gRPC server, the
+// indexer (Kafka -> PostgreSQL full-text index) and the metrics listener, and returns a stop()
+// that runs the shutdown sequence. main.ts and the component tests both start the service
+// through here, so tests run the real wiring.
 import type { Logger } from 'pino';
 import { createHealth } from './adapters/health.ts';
+import { createIndexConsumer } from './adapters/index-consumer.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
+import { connectMemberDirectory } from './adapters/member-client.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
 import { connectPostgres } from './adapters/postgres.ts';
-import { connectKafka } from './adapters/kafka.ts';
+import { connectKafka, listenerKafka } from './adapters/kafka.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
+import { createSearchIndex } from './adapters/search-index.ts';
+import { createSql } from './adapters/sql.ts';
+import { connectPostReader } from './adapters/timeline-client.ts';
 import type { Config } from './config.ts';
 import { createServer, SERVICE_NAME } from './server.ts';
 
@@ -24,6 +30,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
   await waitForRedis(redis, 3000);
   const kafka = connectKafka(config.KAFKA_BROKERS, 'search-svc');
   const metrics = createMetrics('search');
+  const index = createSearchIndex(createSql(pg));
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.DOWNSTREAM_TIMEOUT_MS);
+  const posts = connectPostReader(config.TIMELINE_ADDR, config.DOWNSTREAM_TIMEOUT_MS);
   const health = createHealth(
     [SERVICE_NAME],
     [
@@ -33,11 +42,22 @@ export async function startService(config: Config, log: Logger): Promise<Running
     ],
     log,
   );
-  const server = createServer({ log, metrics, health });
+  const server = createServer({ log, metrics, health, search: { index, posts, members } });
   const grpcPort = await listen(server, config.GRPC_HOST, config.GRPC_PORT);
   const metricsServer = await serveMetrics(metrics.registry, config.METRICS_PORT, config.GRPC_HOST);
   const address = metricsServer.address();
   const metricsPort = typeof address === 'object' && address ? address.port : config.METRICS_PORT;
+  const indexer = createIndexConsumer({
+    kafka: listenerKafka(config.KAFKA_BROKERS, 'search-indexer'),
+    adminKafka: kafka.kafka,
+    groupId: config.SEARCH_GROUP_ID,
+    topicPrefix: config.SEARCH_TOPIC_PREFIX,
+    retentionDays: config.TOPIC_RETENTION_DAYS,
+    refreshMs: config.TOPIC_REFRESH_MS,
+    index,
+    log,
+  });
+  indexer.start();
   await health.start(config.HEALTH_INTERVAL_MS);
 
   let stopping: Promise<void> | undefined;
@@ -45,11 +65,14 @@ export async function startService(config: Config, log: Logger): Promise<Running
     stopping ??= (async () => {
       health.shutdown();
       health.stop();
+      await indexer.stop().catch((err: unknown) => log.error({ err }, 'indexer stop failed'));
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(
         [
           { name: 'metrics', close: () => new Promise((resolve) => metricsServer.close(resolve)) },
+          { name: 'member-client', close: async () => members.close() },
+          { name: 'timeline-client', close: async () => posts.close() },
           { name: 'kafka', close: () => kafka.close() },
           { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
           { name: 'postgres', close: () => pg.close() },

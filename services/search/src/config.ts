@@ -21,6 +21,17 @@ const schema = z.object({
     .transform((value) => value.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
     .pipe(z.array(z.string().regex(/^[^:]+:\d+$/, 'expected host:port')).min(1))
     .describe('Comma-separated Kafka bootstrap brokers (host:port).'),
+  MEMBER_ADDR: z.string().min(1).default('127.0.0.1:50051').describe('member-svc gRPC address (Authenticate, author summaries, follower totals).'),
+  TIMELINE_ADDR: z.string().min(1).default('127.0.0.1:50053').describe('timeline-svc gRPC address (BatchGetPosts: current author, counts and liked of found posts).'),
+  DOWNSTREAM_TIMEOUT_MS: z.coerce.number().int().min(50).default(3000).describe('Deadline of each call to member-svc or timeline-svc.'),
+  SEARCH_TOPIC_PREFIX: z
+    .string()
+    .min(1)
+    .default('member-activity-')
+    .describe('Prefix of the daily event topics (`<prefix>yyyyMMdd`); tests use a unique one.'),
+  SEARCH_GROUP_ID: z.string().min(1).default('search-indexer-search-svc').describe('Kafka consumer group of the indexer.'),
+  TOPIC_RETENTION_DAYS: z.coerce.number().int().min(1).default(7).describe('Day topics older than this are not subscribed (topic retention).'),
+  TOPIC_REFRESH_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the indexer looks for new day topics.'),
   LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce

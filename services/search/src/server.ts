@@ -7,7 +7,7 @@ import { bindService } from './adapters/grpc-handlers.ts';
 import type { ErrorLog } from './adapters/grpc-errors.ts';
 import type { Health } from './adapters/health.ts';
 import type { RpcMetrics } from './adapters/metrics.ts';
-import { createSearchHandlers } from './handlers/search-handlers.ts';
+import { createSearchHandlers, type SearchHandlerDeps } from './handlers/search-handlers.ts';
 
 export const SERVICE_NAME = 'dailyfeed.search.v1.SearchService';
 
@@ -15,6 +15,7 @@ export interface ServerDeps {
   readonly log: ErrorLog;
   readonly metrics: RpcMetrics;
   readonly health: Health;
+  readonly search: SearchHandlerDeps;
 }
 
 export function createServer(deps: ServerDeps): Server {
@@ -26,7 +27,7 @@ export function createServer(deps: ServerDeps): Server {
   server.addService(HealthService, deps.health.implementation);
   server.addService(
     SearchServiceService,
-    bindService<SearchServiceServer>(SearchServiceService, createSearchHandlers(), { log: deps.log, metrics: deps.metrics }),
+    bindService<SearchServiceServer>(SearchServiceService, createSearchHandlers(deps.search), { log: deps.log, metrics: deps.metrics }),
   );
   return server;
 }

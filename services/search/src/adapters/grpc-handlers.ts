@@ -1,13 +1,13 @@
 // Binds async handlers to a grpc-js service definition. Every method of the contract gets a
 // handler: the ones the service implements, and for the rest one that answers UNIMPLEMENTED, so
 // the whole contract is always registered. Errors go through toStatus; each call is measured.
-import type {
-  handleUnaryCall,
+import {
   Metadata,
-  sendUnaryData,
-  ServerUnaryCall,
-  ServiceDefinition,
-  UntypedServiceImplementation,
+  type handleUnaryCall,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
@@ -18,13 +18,16 @@ export interface CallContext {
   readonly metadata: Metadata;
   readonly requestId: string;
   readonly method: string;
+  /** Adds a response header (e.g. x-token-refresh-needed), sent with a successful answer. */
+  setResponseHeader(key: string, value: string): void;
 }
 
 export type Unary<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
 
 /** The async-handler shape of a generated `XxxServer` interface. */
 export type HandlersOf<Server> = {
-  [K in keyof Server]: Server[K] extends handleUnaryCall<infer Req, infer Res> ? Unary<Req, Res> : never;
+  // `as` drops the generated interface's string index signature, keeping only the RPCs.
+  [K in keyof Server as string extends K ? never : K]: Server[K] extends handleUnaryCall<infer Req, infer Res> ? Unary<Req, Res> : never;
 };
 
 export interface BindOptions {
@@ -54,9 +57,12 @@ function wrapUnary(path: string, handler: Unary<unknown, unknown>, { log, metric
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
     const stop = metrics.startCall(path);
     const requestId = firstValue(call.metadata, 'x-request-id') ?? randomUUID();
-    handler(call.request, { metadata: call.metadata, requestId, method: path }).then(
+    const header = new Metadata();
+    const setResponseHeader = (key: string, value: string): void => header.set(key, value);
+    handler(call.request, { metadata: call.metadata, requestId, method: path, setResponseHeader }).then(
       (response) => {
         stop('OK');
+        if (Object.keys(header.getMap()).length > 0) call.sendMetadata(header);
         callback(null, response);
       },
       (err: unknown) => {

@@ -1,11 +1,44 @@
-// Kafka client (kafkajs) for this service. The admin connection doubles as the health probe;
-// producers and consumers are created from `kafka` by the adapters that need them.
+// Kafka clients (kafkajs). The health probe's client fails fast (one retry) so that health reflects
+// an outage quickly; the listener's client retries patiently and always restarts, so the
+// consumer rides out a broker restart instead of dying with it.
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 
 export interface KafkaConnection {
   readonly kafka: Kafka;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** An admin connection opened on first use and reopened after any failure. */
+export interface LazyAdmin {
+  use<T>(fn: (admin: Admin) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function lazyAdmin(kafka: Kafka): LazyAdmin {
+  let admin: Admin | undefined;
+  return {
+    async use(fn) {
+      if (!admin) {
+        const fresh = kafka.admin();
+        await fresh.connect();
+        admin = fresh;
+      }
+      try {
+        return await fn(admin);
+      } catch (err: unknown) {
+        // Reconnect from scratch next time: a broker restart leaves a stale connection.
+        const stale = admin;
+        admin = undefined;
+        await stale.disconnect().catch(() => undefined);
+        throw err;
+      }
+    },
+    async close() {
+      await admin?.disconnect();
+      admin = undefined;
+    },
+  };
 }
 
 export function connectKafka(brokers: readonly string[], clientId: string): KafkaConnection {
@@ -17,27 +50,22 @@ export function connectKafka(brokers: readonly string[], clientId: string): Kafk
     requestTimeout: 5000,
     retry: { retries: 1, initialRetryTime: 100 },
   });
-  let admin: Admin | undefined;
+  const admin = lazyAdmin(kafka);
   return {
     kafka,
-    async ping() {
-      if (!admin) {
-        const fresh = kafka.admin();
-        await fresh.connect();
-        admin = fresh;
-      }
-      try {
-        await admin.describeCluster();
-      } catch (err: unknown) {
-        // Reconnect from scratch on the next probe: a broker restart leaves a stale connection.
-        const stale = admin;
-        admin = undefined;
-        await stale.disconnect().catch(() => undefined);
-        throw err;
-      }
-    },
-    async close() {
-      await admin?.disconnect();
-    },
+    ping: () => admin.use(async (a) => void (await a.describeCluster())),
+    close: () => admin.close(),
   };
+}
+
+/** The listener's client: patient retries, restart on every crash (see index-consumer.ts). */
+export function listenerKafka(brokers: readonly string[], clientId: string): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    requestTimeout: 30_000,
+    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => true },
+  });
 }

@@ -1,0 +1,61 @@
+// member-svc over gRPC: who the caller is (Authenticate), author summaries for comment results,
+// and follower totals for CountFollowers (one ListFollowerIds call per id, limit 1, at most
+// FOLLOWER_CONCURRENCY in flight, so 1000 ids never open 1000 calls at once).
+import { credentials, type Metadata } from '@grpc/grpc-js';
+import {
+  AuthenticateView,
+  MemberServiceClient,
+  type AuthenticateResponse,
+  type GetSummariesByIdsResponse,
+  type ListFollowerIdsResponse,
+  type MemberSummary,
+} from '@dailyfeed/gen/member/v1/member';
+import { DomainError } from '../domain/errors.ts';
+import { downstream } from './downstream-call.ts';
+
+const FOLLOWER_CONCURRENCY = 16;
+
+export interface MemberDirectory {
+  /** The caller; fails with UNAUTHENTICATED (and its auth signal) for a bad token. */
+  authenticate(incoming: Metadata): Promise<{ memberId: string; refreshNeeded: boolean }>;
+  summariesByIds(ids: readonly string[], incoming: Metadata): Promise<MemberSummary[]>;
+  followerCounts(ids: readonly string[], incoming: Metadata): Promise<Map<string, number>>;
+  close(): void;
+}
+
+export function connectMemberDirectory(address: string, timeoutMs: number): MemberDirectory {
+  const client = new MemberServiceClient(address, credentials.createInsecure());
+  const member = downstream('member-svc', 'MEMBER_API_CONNECTION_ERROR', timeoutMs);
+  const followerTotal = async (memberId: string, incoming: Metadata): Promise<number> => {
+    const res = await member.call<ListFollowerIdsResponse>(incoming, (md, opts, cb) =>
+      client.listFollowerIds({ memberId, afterMemberId: '0', limit: 1 }, md, opts, cb),
+    );
+    return Number(res.total);
+  };
+  return {
+    async authenticate(incoming) {
+      const res = await member.call<AuthenticateResponse>(incoming, (md, opts, cb) =>
+        client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, md, opts, cb),
+      );
+      if (!res.member) throw new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc answered without a member');
+      return { memberId: res.member.id, refreshNeeded: res.refreshNeeded };
+    },
+    async summariesByIds(ids, incoming) {
+      if (ids.length === 0) return [];
+      const res = await member.call<GetSummariesByIdsResponse>(incoming, (md, opts, cb) =>
+        client.getSummariesByIds({ ids: [...ids] }, md, opts, cb),
+      );
+      return res.summaries;
+    },
+    async followerCounts(ids, incoming) {
+      const counts = new Map<string, number>();
+      for (let i = 0; i < ids.length; i += FOLLOWER_CONCURRENCY) {
+        const slice = ids.slice(i, i + FOLLOWER_CONCURRENCY);
+        const totals = await Promise.all(slice.map((id) => followerTotal(id, incoming)));
+        slice.forEach((id, k) => counts.set(id, totals[k] ?? 0));
+      }
+      return counts;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,51 @@
+// What one member-activity event does to the search index. Pure: decoding happens in the
+// consumer, the SQL in adapters/search-index.ts.
+import { MemberActivityType as T, type MemberActivityEvent } from '@dailyfeed/gen/events/v1/member_activity';
+
+export type IndexChange =
+  | { readonly kind: 'upsert-post'; readonly postId: string; readonly authorId: string; readonly content: string; readonly at: Date }
+  | { readonly kind: 'delete-post'; readonly postId: string; readonly at: Date }
+  | {
+      readonly kind: 'upsert-comment';
+      readonly commentId: string;
+      readonly postId: string;
+      readonly parentId: string | undefined;
+      readonly authorId: string;
+      readonly content: string;
+      readonly at: Date;
+    }
+  | { readonly kind: 'delete-comment'; readonly commentId: string; readonly postId: string; readonly at: Date }
+  | { readonly kind: 'comment-like'; readonly commentId: string; readonly memberId: string; readonly liked: boolean; readonly at: Date }
+  | { readonly kind: 'ignore' };
+
+const IGNORE: IndexChange = { kind: 'ignore' };
+
+export function indexChangeOf(event: MemberActivityEvent): IndexChange {
+  const at = event.createdAt ?? new Date(0);
+  const { postId, memberId, commentId, content } = event;
+  switch (event.type) {
+    case T.MEMBER_ACTIVITY_TYPE_POST_CREATE:
+    case T.MEMBER_ACTIVITY_TYPE_POST_UPDATE:
+      // An event without text cannot be indexed (the contract says content is always set here).
+      return content === undefined ? IGNORE : { kind: 'upsert-post', postId, authorId: memberId, content, at };
+    case T.MEMBER_ACTIVITY_TYPE_POST_DELETE:
+      return { kind: 'delete-post', postId, at };
+    case T.MEMBER_ACTIVITY_TYPE_COMMENT_CREATE:
+    case T.MEMBER_ACTIVITY_TYPE_COMMENT_UPDATE:
+      if (commentId === undefined || content === undefined) return IGNORE;
+      return { kind: 'upsert-comment', commentId, postId, parentId: event.parentCommentId, authorId: memberId, content, at };
+    case T.MEMBER_ACTIVITY_TYPE_COMMENT_DELETE:
+      return commentId === undefined ? IGNORE : { kind: 'delete-comment', commentId, postId, at };
+    case T.MEMBER_ACTIVITY_TYPE_LIKE_COMMENT:
+    case T.MEMBER_ACTIVITY_TYPE_LIKE_COMMENT_CANCEL:
+      if (commentId === undefined) return IGNORE;
+      return { kind: 'comment-like', commentId, memberId, liked: event.type === T.MEMBER_ACTIVITY_TYPE_LIKE_COMMENT, at };
+    default:
+      return IGNORE;
+  }
+}
+
+/** `%` and `_` (and the escape itself) matched literally in an ILIKE pattern. */
+export function likePattern(keyword: string): string {
+  return `%${keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
