@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { createActivityPublisher } from './adapters/activity-publisher.ts';
 import { withAuthorCache } from './adapters/author-cache.ts';
 import { createCommentsReader } from './adapters/comments-reader.ts';
+import { createFanoutConsumer } from './adapters/fanout-consumer.ts';
+import { createFeedStore } from './adapters/feed-store.ts';
 import { createFollowingCache } from './adapters/following-cache.ts';
 import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
@@ -17,6 +19,8 @@ import { connectKafka } from './adapters/kafka.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
 import { createViewCounter } from './adapters/view-counter.ts';
 import type { Config } from './config.ts';
+import { createFanoutListener } from './handlers/fanout-listener.ts';
+import { createFollowFeed } from './handlers/follow-feed.ts';
 import { createServer, SERVICE_NAME } from './server.ts';
 
 export interface RunningService {
@@ -24,6 +28,8 @@ export interface RunningService {
   readonly metricsPort: number;
   /** Resolves when every activity event started so far has been sent or given up (tests). */
   flushEvents(): Promise<void>;
+  /** Resolves once the fan-out consumer reads its topics: POST_CREATE/POST_DELETE sent after it reach the feeds (tests). */
+  fanoutReady(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,8 +58,22 @@ export async function startService(config: Config, log: Logger): Promise<Running
     ],
     log,
   );
+  const posts = createPostsReader(db);
+  const feeds = createFeedStore(redis, config.FEED_CAP, config.FEED_TTL_HOURS * 3600_000);
+  const fanout = createFanoutConsumer({
+    kafka: kafka.kafka,
+    groupId: config.FANOUT_GROUP_ID,
+    topicPrefix: config.ACTIVITY_TOPIC_PREFIX,
+    retentionDays: config.TOPIC_RETENTION_DAYS,
+    refreshMs: config.TOPIC_REFRESH_MS,
+    chunkSize: config.FANOUT_CHUNK_SIZE,
+    listener: createFanoutListener({ posts, feeds, members, metrics, heavyFollowers: config.FANOUT_HEAVY_FOLLOWERS, log }),
+    metrics,
+    log,
+  });
   const reads = {
-    posts: createPostsReader(db),
+    posts,
+    followFeed: createFollowFeed({ posts, feeds, metrics, log, cap: config.FEED_CAP, now: Date.now }),
     comments: createCommentsReader(db),
     members,
     followings: createFollowingCache(redis, config.FOLLOWING_CACHE_TTL_MS),
@@ -69,6 +89,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const address = metricsServer.address();
   const metricsPort = typeof address === 'object' && address ? address.port : config.METRICS_PORT;
   await health.start(config.HEALTH_INTERVAL_MS);
+  fanout.start();
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -79,6 +100,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       log.info({ how }, 'grpc server stopped');
       await closeAll(
         [
+          { name: 'fan-out consumer', close: () => fanout.stop() },
           { name: 'metrics', close: () => new Promise((resolve) => metricsServer.close(resolve)) },
           { name: 'activity', close: () => activity.close() },
           { name: 'kafka', close: () => kafka.close() },
@@ -91,5 +113,5 @@ export async function startService(config: Config, log: Logger): Promise<Running
     })();
     return stopping;
   };
-  return { grpcPort, metricsPort, flushEvents: () => activity.flush(), stop };
+  return { grpcPort, metricsPort, flushEvents: () => activity.flush(), fanoutReady: () => fanout.ready(), stop };
 }

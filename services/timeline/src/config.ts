@@ -35,6 +35,36 @@ const schema = z.object({
     .max(300_000)
     .default(10_000)
     .describe("How long author summaries (name, handle, avatar) are cached in process; bounds how late a profile edit shows on posts. 0 disables."),
+  FEED_CAP: z.coerce
+    .number()
+    .int()
+    .min(20)
+    .max(10_000)
+    .default(800)
+    .describe('Posts kept per stored follow feed and per heavy author list (newest first); deeper pages are read from PostgreSQL.'),
+  FEED_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(24)
+    .describe('Lifetime of a stored feed: a member who has not read for this long gets theirs rebuilt on the next read (bounds Redis memory to active members).'),
+  FANOUT_HEAVY_FOLLOWERS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(2000)
+    .describe("Authors with this many followers or more are not fanned out: their posts are merged into followers' pages at read time."),
+  FANOUT_GROUP_ID: z.string().min(1).default('timeline-fanout').describe('Kafka consumer group of the fan-out consumer.'),
+  FANOUT_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(500).describe('Events applied (and committed) together by the fan-out consumer.'),
+  ACTIVITY_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, dot, underscore and dash only')
+    .default('member-activity-')
+    .describe('Prefix of the daily activity topics (`<prefix>yyyyMMdd`) that carry POST_CREATE/POST_DELETE.'),
+  TOPIC_RETENTION_DAYS: z.coerce.number().int().min(1).default(7).describe('Daily topics older than this many days are no longer subscribed.'),
+  TOPIC_REFRESH_MS: z.coerce.number().int().min(100).default(60_000).describe('How often the fan-out consumer lists topics to pick up new day topics.'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL.'),
   KAFKA_BROKERS: z
     .string()

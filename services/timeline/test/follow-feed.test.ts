@@ -32,7 +32,7 @@ describe('timeline-svc follow feed and member feeds', () => {
 
   before(async () => {
     h = await startHarness();
-    fx = createFixtures(h.db);
+    fx = createFixtures(h.db, (id, author) => h.publish('POST_CREATE', id, author));
     [reader, bob, carol, dave] = await Promise.all([h.newMember(), h.newMember(), h.newMember(), h.newMember()]);
     await h.follow(reader, bob);
     await h.follow(reader, carol);
@@ -81,8 +81,9 @@ describe('timeline-svc follow feed and member feeds', () => {
     assert.equal(exact.hasNext, false, 'a page that ends exactly at the last post has no next');
   });
 
-  it('when a followed member edits or deletes a post, then the follow feed shows it at once', async () => {
+  it('when a followed member posts, edits or deletes, then the follow feed shows the post (fanned out), the edit and the deletion', async () => {
     const edited = await fx.post({ authorId: bob.id, content: 'before', createdAt: at(base, 8) });
+    await until(async () => (await feed(reader)).content[0]?.id === edited);
     assert.equal((await feed(reader)).content[0]?.content, 'before');
     await h.db.query(`update content.posts set content = 'after', updated_at = now() where id = $1`, [edited]);
     const [first] = (await feed(reader)).content;

@@ -1,8 +1,8 @@
 // Prometheus metrics: process defaults, one histogram of every RPC by method and status, and the
-// read side's own: latency per feed (dailyfeed_feed_seconds{feed}), cache hits and misses per
-// feed (dailyfeed_feed_cache_total{feed,result}; hit ratio = hit / (hit + miss + error)), and the
-// outcome of best-effort side effects (activity events, view counting). Served as text on GET
-// /metrics of a small HTTP listener.
+// read side's own: latency per feed (dailyfeed_feed_seconds{feed}), follow-feed cache hits and
+// misses (dailyfeed_feed_cache_total{cache,result}; hit ratio = hit / (hit + miss + error)) and
+// page sources, the fan-out consumer (events, list writes, chunk time), and the outcome of
+// best-effort side effects (activity events, view counting). Served as text on GET /metrics.
 import { status as Code } from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
@@ -14,16 +14,37 @@ export interface RpcMetrics {
 
 export type Feed = 'following' | 'most_popular' | 'most_commented' | 'recent' | 'my_posts' | 'author_posts' | 'date_range';
 
-export interface ReadMetrics {
+/**
+ * following_ids: the cached following list; follow_feed: a member's stored feed (miss = rebuilt
+ * from PostgreSQL first, error = Redis failed and the database answered); author_list: a heavy
+ * author's stored list.
+ */
+export type CacheName = 'following_ids' | 'follow_feed' | 'author_list';
+
+export interface FollowFeedMetrics {
+  feedCache(cache: CacheName, result: 'hit' | 'miss' | 'error'): void;
+  /** Where a follow-feed page came from: the stored feed, or the pull query (deep page, incomplete feed, Redis down). */
+  followFeedPage(source: 'store' | 'database'): void;
+}
+
+export interface FanoutMetrics {
+  /** A consumed event by type (post_create, post_delete, other) and outcome (applied, skipped, undecodable). */
+  fanoutEvent(type: string, outcome: 'applied' | 'skipped' | 'undecodable', count: number): void;
+  /** Lists a new post was added to, by kind (feed, author). */
+  fanoutLists(kind: 'feed' | 'author', count: number): void;
+  /** Starts timing one chunk of events; the returned function records it with its outcome. */
+  startFanoutChunk(): (outcome: 'ok' | 'failed') => void;
+}
+
+export interface ReadMetrics extends FollowFeedMetrics {
   /** Starts timing a feed read; the returned function records it. */
   startFeed(feed: Feed): () => void;
-  cache(feed: Feed, result: 'hit' | 'miss' | 'error'): void;
   activityEvent(outcome: 'sent' | 'failed' | 'dropped'): void;
   viewCount(outcome: 'counted' | 'own_post' | 'failed'): void;
   authorCache(result: 'hit' | 'miss', count: number): void;
 }
 
-export interface Metrics extends RpcMetrics, ReadMetrics {
+export interface Metrics extends RpcMetrics, ReadMetrics, FanoutMetrics {
   readonly registry: Registry;
 }
 
@@ -47,8 +68,33 @@ export function createMetrics(service: string): Metrics {
   });
   const feedCache = new Counter({
     name: 'dailyfeed_feed_cache_total',
-    help: 'Cache lookups of the feeds (following list of the follow feed), by feed and result (hit, miss, error).',
-    labelNames: ['feed', 'result'],
+    help: 'Follow-feed cache lookups by cache (following_ids, follow_feed, author_list) and result (hit, miss, error); hit ratio = hit / (hit + miss + error).',
+    labelNames: ['cache', 'result'],
+    registers: [registry],
+  });
+  const followPages = new Counter({
+    name: 'dailyfeed_follow_feed_pages_total',
+    help: 'Follow-feed pages by source: store (Redis feed + rows by id) or database (the pull query).',
+    labelNames: ['source'],
+    registers: [registry],
+  });
+  const fanoutEvents = new Counter({
+    name: 'dailyfeed_fanout_events_total',
+    help: 'Events read by the fan-out consumer, by type and outcome (applied, skipped, undecodable).',
+    labelNames: ['type', 'outcome'],
+    registers: [registry],
+  });
+  const fanoutLists = new Counter({
+    name: 'dailyfeed_fanout_list_writes_total',
+    help: 'Stored lists a new post was added to, by kind (feed = a follower, author = a heavy author).',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const fanoutChunks = new Histogram({
+    name: 'dailyfeed_fanout_chunk_seconds',
+    help: 'Time to apply one chunk of consumed events, by outcome (ok, failed = retried).',
+    labelNames: ['outcome'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
   const activityEvents = new Counter({
@@ -73,7 +119,14 @@ export function createMetrics(service: string): Metrics {
     registry,
     authorCache: (result, count) => authors.inc({ result }, count),
     startFeed: (feed) => feedSeconds.startTimer({ feed }),
-    cache: (feed, result) => feedCache.inc({ feed, result }),
+    feedCache: (cache, result) => feedCache.inc({ cache, result }),
+    followFeedPage: (source) => followPages.inc({ source }),
+    fanoutEvent: (type, outcome, count) => fanoutEvents.inc({ type, outcome }, count),
+    fanoutLists: (kind, count) => fanoutLists.inc({ kind }, count),
+    startFanoutChunk() {
+      const end = fanoutChunks.startTimer();
+      return (outcome) => void end({ outcome });
+    },
     activityEvent: (outcome) => activityEvents.inc({ outcome }),
     viewCount: (outcome) => views.inc({ outcome }),
     startCall(method) {

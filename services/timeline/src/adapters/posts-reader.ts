@@ -2,6 +2,7 @@
 // tie-breaker (id) so pages never overlap or skip, and each one matches a partial index of
 // content's migration (`where not is_deleted`): posts_recent_idx, posts_author_recent_idx,
 // posts_popular_idx, posts_most_commented_idx.
+import type { FeedEntry } from '../domain/feed.ts';
 import type { PageRequest } from '../domain/paging.ts';
 import type { PostRow } from '../domain/reads.ts';
 import type { ReadDb } from './read-db.ts';
@@ -9,6 +10,15 @@ import type { ReadDb } from './read-db.ts';
 const COLUMNS = `p.id, p.author_id as "authorId", p.content, p.view_count as "viewCount", p.like_count as "likeCount",
   p.comment_count as "commentCount", p.created_at as "createdAt", p.updated_at as "updatedAt"`;
 const NEWEST_FIRST = 'p.created_at desc, p.id desc';
+// created_at in microseconds since the epoch, exact (extract returns numeric): a feed's score.
+const MICROS = '(extract(epoch from $T.created_at) * 1000000)::bigint::text';
+const microsOf = (alias: string): string => MICROS.replace('$T', alias);
+
+type RawEntry = { id: string; micros: string };
+const toEntry = (r: RawEntry): FeedEntry => ({ id: r.id, micros: Number(r.micros) });
+
+/** A post of the follow feed with the caller's liked flag, read in the same statement. */
+export type LikedPostRow = PostRow & { readonly liked: boolean };
 
 export interface PostsReader {
   byId(id: string): Promise<PostRow | undefined>;
@@ -18,6 +28,15 @@ export interface PostsReader {
   byAuthor(authorId: string, page: PageRequest): Promise<PostRow[]>;
   /** Posts of any of the authors, newest first (the follow feed). */
   byAuthors(authorIds: readonly string[], page: PageRequest): Promise<PostRow[]>;
+  /**
+   * Feed entries of the authors, newest first: the first `limit` over all of them, and with
+   * `since` only posts created after it. Builds follow feeds and heavy authors' lists.
+   */
+  feedEntries(authorIds: readonly string[], limit: number, since?: Date): Promise<FeedEntry[]>;
+  /** Visible posts among `ids` as feed entries with their authors (fan-out of POST_CREATE). */
+  entriesByIds(ids: readonly string[]): Promise<(FeedEntry & { readonly authorId: string })[]>;
+  /** Visible posts among `ids` with the member's liked flag, one prepared statement, in no particular order. */
+  pageByIds(ids: readonly string[], memberId: string): Promise<LikedPostRow[]>;
   mostPopular(since: Date | undefined, page: PageRequest): Promise<PostRow[]>;
   mostCommented(page: PageRequest): Promise<PostRow[]>;
   createdBetween(start: Date, end: Date, page: PageRequest): Promise<{ rows: PostRow[]; total: number }>;
@@ -69,6 +88,43 @@ export function createPostsReader(db: ReadDb): PostsReader {
          select ${COLUMNS} from page join content.posts p on p.id = page.id
          order by ${NEWEST_FIRST}`,
         [authorIds, String(page.offset + page.limit), String(page.limit), String(page.offset)],
+      );
+    },
+    async feedEntries(authorIds, limit, since) {
+      if (authorIds.length === 0) return [];
+      // The same per-author index walk as byAuthors, keys only (index-only scans): no heap rows.
+      const rows = await db.query<RawEntry>(
+        `select f.id, ${microsOf('f')} as micros
+         from unnest($1::bigint[]) as a(author_id)
+         cross join lateral (
+           select q.id, q.created_at from content.posts q
+           where q.author_id = a.author_id and not q.is_deleted and q.created_at > $3
+           order by q.created_at desc, q.id desc
+           limit $2
+         ) f
+         order by f.created_at desc, f.id desc
+         limit $2`,
+        [authorIds, String(limit), since ?? new Date(0)],
+        'timeline_feed_entries',
+      );
+      return rows.map(toEntry);
+    },
+    async entriesByIds(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.query<RawEntry & { authorId: string }>(
+        `select p.id, p.author_id as "authorId", ${microsOf('p')} as micros from content.posts p where p.id = any($1::bigint[]) and not p.is_deleted`,
+        [ids],
+        'timeline_entries_by_ids',
+      );
+      return rows.map((r) => ({ ...toEntry(r), authorId: r.authorId }));
+    },
+    async pageByIds(ids, memberId) {
+      if (ids.length === 0) return [];
+      return db.query<LikedPostRow>(
+        `select ${COLUMNS}, exists (select 1 from content.post_likes l where l.post_id = p.id and l.member_id = $2) as liked
+         from content.posts p where p.id = any($1::bigint[]) and not p.is_deleted`,
+        [ids, memberId],
+        'timeline_page_by_ids',
       );
     },
     mostPopular(since, page) {

@@ -4,11 +4,13 @@
 // than MikroORM: the read path is a handful of hand-written, parameterized queries, and the pool
 // is the hottest object in the service.
 import pg from 'pg';
+import { DomainError } from '../domain/errors.ts';
 
 export type Param = string | number | boolean | Date | null | readonly string[];
 
 export interface ReadDb {
-  query<Row>(text: string, params?: readonly Param[]): Promise<Row[]>;
+  /** Runs a query; with a `name` it is a prepared statement, parsed and planned once per connection. */
+  query<Row>(text: string, params?: readonly Param[], name?: string): Promise<Row[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -26,13 +28,36 @@ export function connectReadDb(url: string, poolMax: number, statementTimeoutMs: 
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return {
-    async query<Row>(text: string, params: readonly Param[] = []) {
-      const result = await pool.query(text, params as unknown[]);
-      return result.rows as Row[];
+    async query<Row>(text: string, params: readonly Param[] = [], name?: string) {
+      try {
+        const result = await pool.query({ text, values: params as unknown[], ...(name === undefined ? {} : { name }) });
+        return result.rows as Row[];
+      } catch (err: unknown) {
+        throw unavailable(err) ?? err;
+      }
     },
     async ping() {
       await pool.query('select 1');
     },
     close: () => pool.end(),
   };
+}
+
+// SQLSTATEs that mean "the database cannot answer now", not "this query is wrong":
+// query_canceled (statement_timeout), too_many_connections, admin/crash shutdown, cannot_connect_now.
+const TRANSIENT_STATES = new Set(['57014', '53300', '57P01', '57P02', '57P03']);
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+/**
+ * A database that is down, overloaded or out of pooled connections is UNAVAILABLE (retryable),
+ * never INTERNAL: pg's pool rejects with "timeout exceeded when trying to connect" once no
+ * connection frees up within connectionTimeoutMillis.
+ */
+function unavailable(err: unknown): DomainError | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as Error & { code?: unknown }).code;
+  const transient =
+    (typeof code === 'string' && (TRANSIENT_STATES.has(code) || TRANSIENT_CODES.has(code))) ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(err.message);
+  return transient ? new DomainError('unavailable', 'DATABASE_UNAVAILABLE', 'the content database is unavailable; retry later', { cause: err }) : undefined;
 }

@@ -7,15 +7,17 @@ import { authorIdsOf, authorOf, type CommentRow, type PostRow } from '../domain/
 import type { ReadDeps } from './read-deps.ts';
 
 export async function enrichPosts(
-  rows: readonly PostRow[],
+  rows: readonly (PostRow & { readonly liked?: boolean })[],
   callerId: string | undefined,
   fwd: Forwarded,
   deps: Pick<ReadDeps, 'members' | 'posts'>,
 ): Promise<Post[]> {
   if (rows.length === 0) return [];
+  // Rows of the stored follow feed bring their liked flag along (read in the same statement).
+  const likedKnown = rows.every((r) => r.liked !== undefined);
   const [authors, liked] = await Promise.all([
     deps.members.summariesByIds(authorIdsOf(rows), fwd),
-    callerId === undefined ? undefined : deps.posts.likedBy(callerId, rows.map((r) => r.id)),
+    callerId === undefined || likedKnown ? undefined : deps.posts.likedBy(callerId, rows.map((r) => r.id)),
   ]);
   return rows.map((row) => {
     const author = authorOf(authors, row.authorId);
@@ -30,7 +32,7 @@ export async function enrichPosts(
       viewCount: row.viewCount,
       likeCount: row.likeCount,
       commentCount: row.commentCount,
-      liked: liked?.has(row.id),
+      liked: callerId === undefined ? undefined : (row.liked ?? liked?.has(row.id)),
       createdAt: row.createdAt,
       updatedAt: row.updatedAt ?? undefined,
     };

@@ -1,15 +1,8 @@
 // The post feeds: follow feed, rankings, newest, my posts, an author's posts, a date range.
 // Each resolves the caller, reads one page (size+1 rows), enriches it and is timed per feed.
 //
-// Follow feed design: pull on read, not fan-out on write. The caller's following ids (<= 1000 by
-// the follow limit) come from member-svc's ListFollowingIds, cached in Redis for a few seconds
-// (following-cache.ts), and one query merges the authors' newest posts inside PostgreSQL through
-// the covering index posts_author_recent_idx (posts-reader.ts byAuthors). Why pull: post rows are
-// always read fresh, so deleted and edited posts can never be stale, and a new follow shows as
-// soon as the cached list expires; nothing has to be kept in sync (no per-member lists, no
-// backfill on follow, no cleanup on unfollow or delete); and the cost is bounded by
-// followings x page depth index entries, whatever the table size. Measured in
-// bench/timeline-feeds.ts on 1,000,000 posts.
+// The follow feed is served from stored per-member feeds (fan-out on write, pull-and-merge for
+// heavy authors): design and correctness rules in follow-feed.ts.
 import type { TimelineServiceServer } from '@dailyfeed/gen/timeline/v1/timeline';
 import { PopularityWindow } from '@dailyfeed/gen/timeline/v1/timeline';
 import type { HandlersOf } from '../adapters/grpc-handlers.ts';
@@ -53,7 +46,7 @@ export function createFeedHandlers(deps: ReadDeps): FeedHandlers {
 
   const followingIdsOf = async (caller: Caller): Promise<string[]> => {
     const cached = await deps.followings.get(caller.memberId);
-    deps.metrics.cache('following', cached.result);
+    deps.metrics.feedCache('following_ids', cached.result);
     if (cached.ids !== undefined) return cached.ids;
     const ids = await deps.members.followingIds(caller.memberId, caller.fwd);
     await deps.followings.put(caller.memberId, ids);
@@ -64,7 +57,7 @@ export function createFeedHandlers(deps: ReadDeps): FeedHandlers {
     async listFollowingPosts(req, ctx) {
       const page = pageRequestOrThrow(req.page, req.size, 20);
       const caller = await callerOrThrow(ctx, deps.members);
-      return feedPage('following', caller, page, async (c) => deps.posts.byAuthors(await followingIdsOf(c), page));
+      return feedPage('following', caller, page, async (c) => deps.followFeed(c.memberId, await followingIdsOf(c), page));
     },
     async listMostCommentedPosts(req, ctx) {
       const page = pageRequestOrThrow(req.page, req.size, 20);

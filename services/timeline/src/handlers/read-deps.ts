@@ -6,6 +6,7 @@ import type { MemberDirectory } from '../adapters/member-client.ts';
 import type { ReadMetrics } from '../adapters/metrics.ts';
 import type { PostsReader } from '../adapters/posts-reader.ts';
 import type { ViewCounter } from '../adapters/view-counter.ts';
+import type { FollowFeed } from './follow-feed.ts';
 
 export interface ReadLog {
   warn(obj: object, msg: string): void;
@@ -16,6 +17,7 @@ export interface ReadDeps {
   readonly comments: CommentsReader;
   readonly members: MemberDirectory;
   readonly followings: FollowingCache;
+  readonly followFeed: FollowFeed;
   readonly views: ViewCounter;
   readonly activity: ActivityPublisher;
   readonly metrics: ReadMetrics;

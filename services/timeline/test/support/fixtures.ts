@@ -40,7 +40,11 @@ export interface Fixtures {
 /** Seconds after a base instant: distinct, ordered creation times. */
 export const at = (base: Date, seconds: number): Date => new Date(base.getTime() + seconds * 1000);
 
-export function createFixtures(db: pg.Pool): Fixtures {
+/**
+ * With `announce`, each visible post is also announced as content-svc would (its POST_CREATE
+ * event), so the fan-out consumer adds it to the stored feeds.
+ */
+export function createFixtures(db: pg.Pool, announce?: (postId: string, authorId: string) => Promise<void>): Fixtures {
   const posts: string[] = [];
   const comments: string[] = [];
   return {
@@ -52,6 +56,7 @@ export function createFixtures(db: pg.Pool): Fixtures {
       );
       const id = rows[0]!.id;
       posts.push(id);
+      if (announce && !spec.deleted) await announce(id, spec.authorId);
       return id;
     },
     async comment(spec) {

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { MemberActivityEvent, MemberActivityType } from '@dailyfeed/gen/events/v1/member_activity';
 import pg from 'pg';
 import { pino } from 'pino';
 import { CountryCode, Gender, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
@@ -13,6 +15,7 @@ import { migrateService, spawnService, TEST_DATABASE_URL, type SpawnedService } 
 import { startService, type RunningService } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { connectPostgres, migrate } from '../../src/adapters/postgres.ts';
+import { dayTopic } from '../../src/domain/topics.ts';
 import { bearer, rpc } from './rpc.ts';
 
 export const READ_URL = 'postgres://dailyfeed_timeline_ro@127.0.0.1:5432/dailyfeed_test';
@@ -30,6 +33,9 @@ export function timelineConfig(overrides: Record<string, string> = {}) {
     LOG_LEVEL: 'silent',
     HEALTH_INTERVAL_MS: '200',
     FOLLOWING_CACHE_TTL_MS: '300',
+    // Each instance its own consumer group: test files run in parallel and must not share partitions.
+    FANOUT_GROUP_ID: `timeline-test-${unique()}`,
+    TOPIC_REFRESH_MS: '500',
     ...overrides,
   });
 }
@@ -62,18 +68,39 @@ export interface Harness {
   readonly service: RunningService;
   readonly db: pg.Pool;
   readonly redis: Redis;
+  /** Publishes a post event on today's topic as content-svc's outbox relay would (key format of §Kafka). */
+  publish(type: 'POST_CREATE' | 'POST_DELETE', postId: string, authorId: string): Promise<void>;
   newMember(): Promise<TestMember>;
   follow(who: TestMember, whom: TestMember): Promise<void>;
   unfollow(who: TestMember, whom: TestMember): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** Today's activity topic (created if missing, as content-svc's ensure-topics would) and a producer for it. */
+async function connectEvents(): Promise<{ topic: string; producer: Producer }> {
+  const config = timelineConfig();
+  const kafka = new Kafka({ clientId: 'timeline-test', brokers: config.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  const topic = dayTopic(config.ACTIVITY_TOPIC_PREFIX, new Date());
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  return { topic, producer };
+}
+
+export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
   const db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 4 });
   await prepareDatabase(db);
+  const events = await connectEvents();
   const member = await spawnService('member', { PASSWORD_SCRYPT_LOG_N: '14' });
   const members = new MemberServiceClient(member.address, credentials.createInsecure());
-  const { service, client } = await startTimeline(member.address);
+  const { service, client } = await startTimeline(member.address, overrides);
+  await service.fanoutReady();
   const redis = new Redis(timelineConfig().REDIS_URL);
   return {
     member,
@@ -82,6 +109,19 @@ export async function startHarness(): Promise<Harness> {
     service,
     db,
     redis,
+    async publish(type, postId, authorId) {
+      const at = new Date();
+      const suffix = type === 'POST_CREATE' ? '' : `###${at.toISOString()}`;
+      const key = `member_activity:kafka_event:${type}###${postId}###${authorId}${suffix}`;
+      const value = MemberActivityEvent.encode({
+        messageKey: key,
+        type: type === 'POST_CREATE' ? MemberActivityType.MEMBER_ACTIVITY_TYPE_POST_CREATE : MemberActivityType.MEMBER_ACTIVITY_TYPE_POST_DELETE,
+        memberId: authorId,
+        postId,
+        createdAt: at,
+      }).finish();
+      await events.producer.send({ topic: events.topic, messages: [{ key, value: Buffer.from(value) }] });
+    },
     async newMember() {
       const suffix = unique();
       const handle = `tl_${suffix}`;
@@ -114,6 +154,7 @@ export async function startHarness(): Promise<Harness> {
       await service.stop();
       await member.stop();
       redis.disconnect();
+      await events.producer.disconnect();
       await db.end();
     },
   };

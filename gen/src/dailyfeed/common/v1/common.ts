@@ -84,6 +84,12 @@ export const Reason = {
   REASON_KAFKA_NETWORK_ERROR: 90,
   REASON_DEAD_LETTER_NOT_FOUND: 91,
   REASON_UNDEFINED_ACTIVITY_EVENT_TYPE: 92,
+  /**
+   * REASON_DATABASE_UNAVAILABLE - Storage.
+   * A database the service reads could not answer in time (down, overloaded or its pool
+   * exhausted); sent with UNAVAILABLE, so the call may be retried.
+   */
+  REASON_DATABASE_UNAVAILABLE: 100,
 } as const;
 
 export type Reason = typeof Reason[keyof typeof Reason];
@@ -146,6 +152,7 @@ export namespace Reason {
   export type REASON_KAFKA_NETWORK_ERROR = typeof Reason.REASON_KAFKA_NETWORK_ERROR;
   export type REASON_DEAD_LETTER_NOT_FOUND = typeof Reason.REASON_DEAD_LETTER_NOT_FOUND;
   export type REASON_UNDEFINED_ACTIVITY_EVENT_TYPE = typeof Reason.REASON_UNDEFINED_ACTIVITY_EVENT_TYPE;
+  export type REASON_DATABASE_UNAVAILABLE = typeof Reason.REASON_DATABASE_UNAVAILABLE;
 }
 
 export function reasonFromJSON(object: any): Reason {
@@ -318,6 +325,9 @@ export function reasonFromJSON(object: any): Reason {
     case 92:
     case "REASON_UNDEFINED_ACTIVITY_EVENT_TYPE":
       return Reason.REASON_UNDEFINED_ACTIVITY_EVENT_TYPE;
+    case 100:
+    case "REASON_DATABASE_UNAVAILABLE":
+      return Reason.REASON_DATABASE_UNAVAILABLE;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum Reason");
   }
@@ -437,6 +447,8 @@ export function reasonToJSON(object: Reason): string {
       return "REASON_DEAD_LETTER_NOT_FOUND";
     case Reason.REASON_UNDEFINED_ACTIVITY_EVENT_TYPE:
       return "REASON_UNDEFINED_ACTIVITY_EVENT_TYPE";
+    case Reason.REASON_DATABASE_UNAVAILABLE:
+      return "REASON_DATABASE_UNAVAILABLE";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum Reason");
   }

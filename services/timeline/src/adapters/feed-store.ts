@@ -1,0 +1,144 @@
+// Materialized post lists in Redis (derived data: every entry can be rebuilt from content's
+// tables). Two kinds share one shape:
+//   feed:   a member's follow feed, fed by fan-out on write (POST_CREATE of the authors they
+//           follow) and rebuilt from PostgreSQL when missing or built for another following list;
+//   author: the recent posts of a heavy author (very many followers), merged into followers'
+//           pages at read time instead of being fanned out (pull-and-merge).
+// Per list two keys in one Redis Cluster slot (hash tag on the owner id):
+//   timeline:{kind}:{id}        sorted set, member = zero-padded post id, score = created_at in µs
+//   timeline:{kind}meta:{id}    hash: fp (following fingerprint, feeds only), complete (0/1)
+// A list is valid while its meta hash exists; both expire together (LIST_TTL). The sorted set
+// keeps at most `cap` entries, the newest; trimming marks the list incomplete.
+// Only ids and times live here, never post bodies: rows are always read fresh from PostgreSQL.
+import type { Redis, Result } from 'ioredis';
+import { idOf, memberOf, type FeedEntry } from '../domain/feed.ts';
+
+export type ListKind = 'feed' | 'author';
+
+export interface StoredList {
+  /** Undefined when the list does not exist (never built, or expired). */
+  readonly meta: { readonly fp: string; readonly complete: boolean } | undefined;
+  readonly size: number;
+  /** Entries at ranks [start, stop], newest first. */
+  readonly entries: FeedEntry[];
+}
+
+export interface FeedStore {
+  /** One round trip: meta, size and the entries at ranks [start, stop] of each list. */
+  load(kind: ListKind, ids: readonly string[], start: number, stop: number): Promise<StoredList[]>;
+  /** Replaces a list with freshly built entries (newest `cap` at most). */
+  replace(kind: ListKind, id: string, fp: string, entries: readonly FeedEntry[], complete: boolean): Promise<void>;
+  /** Adds entries to each existing list among `ids` (lists not built are left alone); trims to the cap. Returns how many lists took them. */
+  add(kind: ListKind, ids: readonly string[], entries: readonly FeedEntry[]): Promise<number>;
+  /** Removes posts from the lists. */
+  remove(kind: ListKind, ids: readonly string[], postIds: readonly string[]): Promise<void>;
+  /** Authors whose posts are merged at read time rather than fanned out (cached in process for a few seconds). */
+  heavyAuthors(): Promise<ReadonlySet<string>>;
+  markHeavy(authorId: string): Promise<void>;
+}
+
+const listKey = (kind: ListKind, id: string): string => `timeline:${kind}:{${id}}`;
+const metaKey = (kind: ListKind, id: string): string => `timeline:${kind}meta:{${id}}`;
+const HEAVY_KEY = 'timeline:heavy-authors';
+const HEAVY_REFRESH_MS = 5000;
+
+// KEYS: meta, list. ARGV: cap, then score/member pairs. Adds only to a list that exists, keeps
+// the newest `cap` (marking the list incomplete when it trims) and gives a list that had become
+// empty (deleted by Redis) the meta's remaining lifetime again.
+const ADD_SCRIPT = `
+if redis.call('exists', KEYS[1]) == 0 then return 0 end
+local cap = tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do redis.call('zadd', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if redis.call('zcard', KEYS[2]) > cap then
+  redis.call('zremrangebyrank', KEYS[2], 0, -(cap + 1))
+  redis.call('hset', KEYS[1], 'complete', '0')
+end
+if redis.call('pttl', KEYS[2]) == -1 then
+  local ttl = redis.call('pttl', KEYS[1])
+  if ttl > 0 then redis.call('pexpire', KEYS[2], ttl) end
+end
+return 1`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    timelineAddToList(meta: string, list: string, ...args: (string | number)[]): Result<number, Context>;
+  }
+}
+
+export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: () => number = Date.now): FeedStore {
+  redis.defineCommand('timelineAddToList', { numberOfKeys: 2, lua: ADD_SCRIPT });
+  let heavy: { ids: Set<string>; at: number } | undefined;
+
+  const pairs = (entries: readonly FeedEntry[]): (string | number)[] => entries.flatMap((e) => [e.micros, memberOf(e.id)]);
+
+  return {
+    async load(kind, ids, start, stop) {
+      if (ids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const id of ids) {
+        pipeline.hmget(metaKey(kind, id), 'fp', 'complete');
+        pipeline.zcard(listKey(kind, id));
+        pipeline.zrevrange(listKey(kind, id), start, stop, 'WITHSCORES');
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      return ids.map((_, i) => {
+        const [fp, complete] = replies[i * 3]![1] as (string | null)[];
+        const size = replies[i * 3 + 1]![1] as number;
+        const flat = replies[i * 3 + 2]![1] as string[];
+        const entries: FeedEntry[] = [];
+        for (let j = 0; j < flat.length; j += 2) entries.push({ id: idOf(flat[j]!), micros: Number(flat[j + 1]) });
+        const meta = complete === null || complete === undefined ? undefined : { fp: fp ?? '', complete: complete === '1' };
+        return { meta, size, entries };
+      });
+    },
+
+    async replace(kind, id, fp, entries, complete) {
+      const tx = redis.multi();
+      tx.del(listKey(kind, id));
+      for (let i = 0; i < entries.length; i += 500) tx.zadd(listKey(kind, id), ...pairs(entries.slice(i, i + 500)));
+      if (entries.length > 0) tx.pexpire(listKey(kind, id), ttlMs);
+      tx.hset(metaKey(kind, id), 'fp', fp, 'complete', complete ? '1' : '0');
+      tx.pexpire(metaKey(kind, id), ttlMs);
+      const replies = (await tx.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+    },
+
+    async add(kind, ids, entries) {
+      if (ids.length === 0 || entries.length === 0) return 0;
+      const pipeline = redis.pipeline();
+      const args = pairs(entries);
+      for (const id of ids) pipeline.timelineAddToList(metaKey(kind, id), listKey(kind, id), cap, ...args);
+      const replies = (await pipeline.exec()) ?? [];
+      let applied = 0;
+      for (const [err, result] of replies) {
+        if (err) throw err;
+        applied += result === 1 ? 1 : 0;
+      }
+      return applied;
+    },
+
+    async remove(kind, ids, postIds) {
+      if (ids.length === 0 || postIds.length === 0) return;
+      const pipeline = redis.pipeline();
+      const members = postIds.map(memberOf);
+      for (const id of ids) pipeline.zrem(listKey(kind, id), ...members);
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+    },
+
+    async heavyAuthors() {
+      if (heavy && now() - heavy.at < HEAVY_REFRESH_MS) return heavy.ids;
+      const ids = new Set(await redis.smembers(HEAVY_KEY));
+      heavy = { ids, at: now() };
+      return ids;
+    },
+
+    async markHeavy(authorId) {
+      // Membership is sticky: an author who drops under the threshold stays pulled, so that no
+      // post of theirs sits only in an author list that readers stopped merging.
+      await redis.sadd(HEAVY_KEY, authorId);
+      heavy?.ids.add(authorId);
+    },
+  };
+}
