@@ -16,12 +16,14 @@
 // Per feed it reports an open-loop run at a fixed offered rate (latency measured from each
 // request's scheduled start, so a stalled server cannot hide queueing) and a closed-loop run at
 // saturation (throughput). Targets: follow feed p99 <= 20 ms at 500 req/s, >= 1,500 req/s.
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { CountryCode, Gender, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { TimelineServiceClient } from '@dailyfeed/gen/timeline/v1/timeline';
-import { migrateService, spawnService, type SpawnedService } from '../test/support/spawn-service.ts';
+import { freePort, migrateService, spawnService, type SpawnedService } from '../test/support/spawn-service.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +33,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     callers: { type: 'string', default: '200' },
     reseed: { type: 'boolean', default: false },
+    feeds: { type: 'string', default: 'follow feed,my feed,most popular' },
   },
 });
 const MEMBERS = 10_000;
@@ -38,6 +41,9 @@ const POSTS = 1_000_000;
 const PASSWORD = 'Passw0rd!';
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BENCH_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_bench';
+// Its own Redis database, emptied at start: stored feeds are measured from cold, and bench member
+// ids (which repeat the test database's ids) never meet the development data.
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 const READ_URL = (() => {
   const u = new URL(BENCH_URL);
   u.username = 'dailyfeed_timeline_ro';
@@ -182,14 +188,54 @@ async function fixedRate(call: Call, clients: TimelineServiceClient[], tokens: M
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, achieved: total / ((performance.now() - start) / 1000) };
 }
 
+/**
+ * CPU time (user + system, ms) used so far by each part of the co-located system, read from
+ * /proc: the two services by pid, this bench process, and PostgreSQL, Redis and Kafka by command
+ * name. A difference of two snapshots divided by the requests served is the CPU cost per request.
+ */
+function cpuSnapshot(pids: Record<string, number>): Map<string, number> {
+  const byPid = new Map(Object.entries(pids).map(([name, pid]) => [pid, name]));
+  const out = new Map<string, number>();
+  const tick = 10; // ms per clock tick (USER_HZ 100)
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+    const name = byPid.get(Number(entry)) ?? (comm === 'postgres' ? 'postgres' : comm.startsWith('redis-server') ? 'redis' : comm === 'java' ? 'kafka' : undefined);
+    if (name !== undefined) out.set(name, (out.get(name) ?? 0) + ms);
+  }
+  return out;
+}
+
+function cpuPerRequest(before: Map<string, number>, after: Map<string, number>, requests: number): string {
+  const parts = [...after].map(([name, ms]) => [name, (ms - (before.get(name) ?? 0)) / requests] as const).filter(([, ms]) => ms > 0.005);
+  const total = parts.reduce((sum, [, ms]) => sum + ms, 0);
+  return `${total.toFixed(2)} ms CPU/request (${parts.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')})`;
+}
+
 /** Closed loop: `concurrency` workers back to back for `seconds`; throughput and latency. */
-async function saturation(call: Call, clients: TimelineServiceClient[], tokens: Metadata[], concurrency: number, seconds: number) {
+async function saturation(
+  call: Call,
+  clients: TimelineServiceClient[],
+  tokens: Metadata[],
+  concurrency: number,
+  seconds: number,
+  pids: Record<string, number>,
+  maxRequests = Infinity,
+) {
   const latencies: number[] = [];
   const errors = new Map<string, number>();
-  const end = performance.now() + seconds * 1000;
+  const end = maxRequests === Infinity ? performance.now() + seconds * 1000 : Infinity;
   let n = 0;
   const worker = async (): Promise<void> => {
-    while (performance.now() < end) {
+    while (performance.now() < end && n < maxRequests) {
       const i = (n += 1);
       const t0 = performance.now();
       try {
@@ -201,23 +247,30 @@ async function saturation(call: Call, clients: TimelineServiceClient[], tokens: 
     }
   };
   const started = performance.now();
+  const cpuBefore = cpuSnapshot(pids);
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const cpu = cpuPerRequest(cpuBefore, cpuSnapshot(pids), Math.max(1, latencies.length));
   latencies.sort((a, b) => a - b);
-  return { throughput: latencies.length / ((performance.now() - started) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  return { throughput: latencies.length / ((performance.now() - started) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu };
 }
 
 async function main(): Promise<void> {
   await ensureDatabase();
-  const env = { DATABASE_URL: BENCH_URL, LOG_LEVEL: 'warn' };
+  const env = { DATABASE_URL: BENCH_URL, REDIS_URL, LOG_LEVEL: 'warn' };
+  const redis = new Redis(REDIS_URL);
+  await redis.flushdb();
+  redis.disconnect();
   const services: SpawnedService[] = [];
   try {
-    const member = await spawnService('member', { ...env, PASSWORD_SCRYPT_LOG_N: '14' });
+    const memberMetricsPort = await freePort();
+    const member = await spawnService('member', { ...env, PASSWORD_SCRYPT_LOG_N: '14', METRICS_PORT: String(memberMetricsPort) });
     services.push(member);
     migrateService('content', env); // content's tables; content-svc itself is not needed
     const db = new pg.Pool({ connectionString: BENCH_URL, max: 2 });
     const members = new MemberServiceClient(member.address, credentials.createInsecure());
     await seed(db, members);
-    const timeline = await spawnService('timeline', { ...env, CONTENT_READ_DATABASE_URL: READ_URL, MEMBER_ADDR: member.address });
+    const metricsPort = await freePort();
+    const timeline = await spawnService('timeline', { ...env, CONTENT_READ_DATABASE_URL: READ_URL, MEMBER_ADDR: member.address, METRICS_PORT: String(metricsPort) });
     services.push(timeline);
     const { rows } = await db.query<{ m: string; f: string; p: string; avg: string; max: string }>(
       `select (select count(*) from member.members) m, (select count(*) from member.follows) f, (select count(*) from content.posts) p,
@@ -230,19 +283,34 @@ async function main(): Promise<void> {
       return md;
     });
     log(`${tokens.length} callers logged in`);
+    const pids = { member: member.process.pid ?? 0, timeline: timeline.process.pid ?? 0, bench: process.pid };
     const clients = Array.from({ length: 4 }, () => new TimelineServiceClient(timeline.address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
     const results: string[] = [];
-    for (const feed of Object.keys(calls) as Feed[]) {
-      await saturation(calls[feed], clients, tokens, 8, 3); // warm-up: caches, JIT, pools
+    for (const feed of args.feeds.split(',').map((f) => f.trim()) as Feed[]) {
+      if (!(feed in calls)) throw new Error(`unknown feed ${feed}; expected one of ${Object.keys(calls).join(', ')}`);
+      // Warm-up: every caller reads once (for the follow feed this builds each caller's stored
+      // feed from PostgreSQL, as an active member's first read would), then caches, JIT, pools.
+      const cold = await saturation(calls[feed], clients.slice(0, 1), tokens, 1, 0, pids, tokens.length);
+      log(`${feed}: first read of each of ${tokens.length} callers: p50 ${cold.p50.toFixed(1)} ms, p99 ${cold.p99.toFixed(1)} ms, errors ${errorText(cold.errors)}`);
+      await saturation(calls[feed], clients, tokens, 8, 3, pids);
       const fixed = await fixedRate(calls[feed], clients, tokens, Number(args.rate), Number(args.seconds));
-      const sat = await saturation(calls[feed], clients, tokens, Number(args.concurrency), Number(args['saturation-seconds']));
+      const sat = await saturation(calls[feed], clients, tokens, Number(args.concurrency), Number(args['saturation-seconds']), pids);
       results.push(
         `${feed.padEnd(13)} | ${args.rate}/s: p50 ${fixed.p50.toFixed(1)} ms, p99 ${fixed.p99.toFixed(1)} ms, errors ${errorText(fixed.errors)}` +
-          ` | saturation (${args.concurrency} in flight): ${sat.throughput.toFixed(0)} req/s, p50 ${sat.p50.toFixed(1)} ms, p99 ${sat.p99.toFixed(1)} ms, errors ${errorText(sat.errors)}`,
+          ` | saturation (${args.concurrency} in flight): ${sat.throughput.toFixed(0)} req/s, p50 ${sat.p50.toFixed(1)} ms, p99 ${sat.p99.toFixed(1)} ms, errors ${errorText(sat.errors)}` +
+          ` | ${sat.cpu}`,
       );
       log(results[results.length - 1]!);
     }
     process.stdout.write(`\nresults (${new Date().toISOString()}):\n${results.join('\n')}\n`);
+    // Cache effectiveness over the whole run, from timeline-svc's own counters.
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const counters = text.split('\n').filter((l) => /^dailyfeed_(feed_cache_total|author_cache_total|follow_feed_pages_total)\{/.test(l));
+    process.stdout.write(`timeline-svc counters:\n${counters.map((l) => `  ${l.replace(/,?service="timeline"/, '')}`).join('\n')}\n`);
+    // What the run asked of member-svc, by method.
+    const memberText = await (await fetch(`http://127.0.0.1:${memberMetricsPort}/metrics`)).text();
+    const memberCalls = memberText.split('\n').filter((l) => l.startsWith('grpc_server_handling_seconds_count{') && l.includes('grpc_code="OK"'));
+    process.stdout.write(`member-svc calls:\n${memberCalls.map((l) => `  ${/grpc_method="([^"]+)"/.exec(l)?.[1] ?? '?'} ${l.split(' ').pop()}`).join('\n')}\n`);
     for (const c of clients) c.close();
     members.close();
     await db.end();

@@ -115,21 +115,25 @@ export function createFollowsRepo(): FollowsRepo {
       ids.length === 0 ? Promise.resolve([]) : records(sql, `where m.id = any(string_to_array(?, ',')::bigint[]) and ${ACTIVE}`, [ids.join(',')], 'm.id'),
     async followingIds(sql, memberId) {
       const rows = await sql.query<{ id: string }>(
-        `select f.followee_id as id from member.follows f join member.member_profiles p on p.member_id = f.followee_id
-          where f.follower_id = ? and p.is_active order by f.created_at desc, f.followee_id desc`,
+        // Index-only walk of follows_follower_recent_idx with one primary-key probe per row for the
+        // active check; a join lets the planner hash all profiles instead (~10x the cost).
+        `select f.followee_id as id from member.follows f
+          where f.follower_id = ? and (select p.is_active from member.member_profiles p where p.member_id = f.followee_id)
+          order by f.created_at desc, f.followee_id desc`,
         [memberId],
       );
       return rows.map((r) => String(r.id));
     },
     async followerIds(sql, memberId, afterId, limit) {
       const rows = await sql.query<{ id: string }>(
-        `select f.follower_id as id from member.follows f join member.member_profiles p on p.member_id = f.follower_id
-          where f.followee_id = ? and f.follower_id > ? and p.is_active order by f.follower_id limit ?`,
+        `select f.follower_id as id from member.follows f
+          where f.followee_id = ? and f.follower_id > ? and (select p.is_active from member.member_profiles p where p.member_id = f.follower_id)
+          order by f.follower_id limit ?`,
         [memberId, afterId, limit],
       );
       const [count] = await sql.query<{ n: string }>(
-        `select count(*) as n from member.follows f join member.member_profiles p on p.member_id = f.follower_id
-          where f.followee_id = ? and p.is_active`,
+        `select count(*) as n from member.follows f
+          where f.followee_id = ? and (select p.is_active from member.member_profiles p where p.member_id = f.follower_id)`,
         [memberId],
       );
       return { ids: rows.map((r) => String(r.id)), total: Number(count?.n ?? 0) };

@@ -32,6 +32,12 @@ export interface FeedStore {
   add(kind: ListKind, ids: readonly string[], entries: readonly FeedEntry[]): Promise<number>;
   /** Removes posts from the lists. */
   remove(kind: ListKind, ids: readonly string[], postIds: readonly string[]): Promise<void>;
+  /**
+   * Whole lists of heavy authors (every follower's read merges them), cached in process for
+   * AUTHOR_LIST_CACHE_MS: a heavy author's new post reaches readers served by another replica up
+   * to that much later. Adds, removals and rebuilds through this store drop the local copy.
+   */
+  authorLists(authorIds: readonly string[]): Promise<StoredList[]>;
   /** Authors whose posts are merged at read time rather than fanned out (cached in process for a few seconds). */
   heavyAuthors(): Promise<ReadonlySet<string>>;
   markHeavy(authorId: string): Promise<void>;
@@ -41,6 +47,7 @@ const listKey = (kind: ListKind, id: string): string => `timeline:${kind}:{${id}
 const metaKey = (kind: ListKind, id: string): string => `timeline:${kind}meta:{${id}}`;
 const HEAVY_KEY = 'timeline:heavy-authors';
 const HEAVY_REFRESH_MS = 5000;
+const AUTHOR_LIST_CACHE_MS = 1000;
 
 // KEYS: meta, list. ARGV: cap, then score/member pairs. Adds only to a list that exists, keeps
 // the newest `cap` (marking the list incomplete when it trims) and gives a list that had become
@@ -68,10 +75,14 @@ declare module 'ioredis' {
 export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: () => number = Date.now): FeedStore {
   redis.defineCommand('timelineAddToList', { numberOfKeys: 2, lua: ADD_SCRIPT });
   let heavy: { ids: Set<string>; at: number } | undefined;
+  const authorCache = new Map<string, { list: StoredList; at: number }>();
+  const forget = (kind: ListKind, ids: readonly string[]): void => {
+    if (kind === 'author') for (const id of ids) authorCache.delete(id);
+  };
 
   const pairs = (entries: readonly FeedEntry[]): (string | number)[] => entries.flatMap((e) => [e.micros, memberOf(e.id)]);
 
-  return {
+  const store: FeedStore = {
     async load(kind, ids, start, stop) {
       if (ids.length === 0) return [];
       const pipeline = redis.pipeline();
@@ -94,6 +105,7 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
     },
 
     async replace(kind, id, fp, entries, complete) {
+      forget(kind, [id]);
       const tx = redis.multi();
       tx.del(listKey(kind, id));
       for (let i = 0; i < entries.length; i += 500) tx.zadd(listKey(kind, id), ...pairs(entries.slice(i, i + 500)));
@@ -106,6 +118,7 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
 
     async add(kind, ids, entries) {
       if (ids.length === 0 || entries.length === 0) return 0;
+      forget(kind, ids);
       const pipeline = redis.pipeline();
       const args = pairs(entries);
       for (const id of ids) pipeline.timelineAddToList(metaKey(kind, id), listKey(kind, id), cap, ...args);
@@ -120,11 +133,24 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
 
     async remove(kind, ids, postIds) {
       if (ids.length === 0 || postIds.length === 0) return;
+      forget(kind, ids);
       const pipeline = redis.pipeline();
       const members = postIds.map(memberOf);
       for (const id of ids) pipeline.zrem(listKey(kind, id), ...members);
       const replies = (await pipeline.exec()) ?? [];
       for (const [err] of replies) if (err) throw err;
+    },
+
+    async authorLists(authorIds) {
+      const t = now();
+      const missing = authorIds.filter((id) => (authorCache.get(id)?.at ?? -Infinity) + AUTHOR_LIST_CACHE_MS <= t);
+      const loaded = await store.load('author', missing, 0, cap - 1);
+      missing.forEach((id, i) => {
+        const list = loaded[i]!;
+        if (list.meta !== undefined) authorCache.set(id, { list, at: t });
+        else authorCache.delete(id);
+      });
+      return authorIds.map((id) => authorCache.get(id)?.list ?? { meta: undefined, size: 0, entries: [] });
     },
 
     async heavyAuthors() {
@@ -141,4 +167,5 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
       heavy?.ids.add(authorId);
     },
   };
+  return store;
 }

@@ -81,7 +81,7 @@ export function createFollowFeed(deps: FollowFeedDeps): FollowFeed {
     if (pulled.length === 0) return feed.entries.map((e) => e.id);
 
     const lists: FeedEntry[][] = [feed.entries];
-    const stored = await feeds.load('author', pulled, 0, end - 1);
+    const stored = await feeds.authorLists(pulled);
     for (const [i, list] of stored.entries()) {
       metrics.feedCache('author_list', list.meta === undefined ? 'miss' : 'hit');
       const usable = list.meta === undefined ? await rebuild('author', pulled[i]!, [pulled[i]!], '') : list;
