@@ -5,6 +5,7 @@
 //
 //   node bench/timeline-feeds.ts [--rate 500] [--seconds 20] [--saturation-seconds 15]
 //                                [--concurrency 32] [--callers 200] [--reseed]
+//                                [--feeds 'follow feed,my feed,most popular'] [--auth-cache-ms 0]
 //
 // Data goes to its own database (BENCH_DATABASE_URL, default .../dailyfeed_bench), seeded once and
 // reused. Shortcut, stated honestly: members and follows are generated with SQL straight into
@@ -20,6 +21,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { MemberActivityEvent, MemberActivityType } from '@dailyfeed/gen/events/v1/member_activity';
 import pg from 'pg';
 import { CountryCode, Gender, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { TimelineServiceClient } from '@dailyfeed/gen/timeline/v1/timeline';
@@ -34,6 +37,8 @@ const { values: args } = parseArgs({
     callers: { type: 'string', default: '200' },
     reseed: { type: 'boolean', default: false },
     feeds: { type: 'string', default: 'follow feed,my feed,most popular' },
+    'auth-cache-ms': { type: 'string', default: '0' },
+    'write-rate': { type: 'string', default: '20' },
   },
 });
 const MEMBERS = 10_000;
@@ -52,6 +57,56 @@ const READ_URL = (() => {
 })();
 
 const log = (msg: string): void => void process.stdout.write(`[bench] ${msg}\n`);
+// Events go to the bench's own day topic, so timeline's fan-out never mixes them with development events.
+const TOPIC_PREFIX = 'bench-member-activity-';
+const topicOfToday = (): string => `${TOPIC_PREFIX}${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
+
+/**
+ * Writes posts while the feeds are read, as content-svc would: a row in content.posts, then its
+ * POST_CREATE event on the day topic (what the outbox relay sends). Authors are drawn with the
+ * same bias to popular members as the follows, so heavy authors post too; their first posts mark
+ * them heavy in timeline's fan-out. Returns a stop function that reports what was written.
+ */
+async function startWriter(db: pg.Pool, rate: number): Promise<() => Promise<number>> {
+  const kafka = new Kafka({ clientId: 'bench-writer', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  const { rows: authors } = await db.query<{ id: string }>(`select id from member.members where email like 'bench-%' order by id`);
+  let written = 0;
+  let stopped = false;
+  const writeOne = async (): Promise<void> => {
+    const author = authors[Math.floor(authors.length * Math.random() ** 3)]!.id;
+    const { rows } = await db.query<{ id: string }>(`insert into content.posts (author_id, content) values ($1, 'bench write') returning id`, [author]);
+    const postId = rows[0]!.id;
+    const key = `member_activity:kafka_event:POST_CREATE###${postId}###${author}`;
+    const value = MemberActivityEvent.encode({ messageKey: key, type: MemberActivityType.MEMBER_ACTIVITY_TYPE_POST_CREATE, memberId: author, postId, createdAt: new Date() }).finish();
+    await producer.send({ topic: topicOfToday(), acks: 1, messages: [{ key, value: Buffer.from(value) }] });
+    written += 1;
+  };
+  const loop = (async () => {
+    while (!stopped && rate > 0) {
+      const next = performance.now() + 1000 / rate;
+      await writeOne().catch((err: unknown) => log(`write failed: ${String(err)}`));
+      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    await producer.disconnect();
+    return written;
+  };
+}
+
+async function ensureTopic(): Promise<void> {
+  const admin = new Kafka({ clientId: 'bench-admin', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topicOfToday())) await admin.createTopics({ topics: [{ topic: topicOfToday(), numPartitions: 6 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 async function ensureDatabase(): Promise<void> {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -166,8 +221,9 @@ const errorText = (errors: Map<string, number>): string => (errors.size === 0 ? 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Open loop: one request every 1/rate s; latency from the scheduled start. */
-async function fixedRate(call: Call, clients: TimelineServiceClient[], tokens: Metadata[], rate: number, seconds: number) {
+async function fixedRate(call: Call, clients: TimelineServiceClient[], tokens: Metadata[], rate: number, seconds: number, pids: Record<string, number>) {
   const total = rate * seconds;
+  const cpuBefore = cpuSnapshot(pids);
   const latencies: number[] = [];
   const errors = new Map<string, number>();
   const start = performance.now();
@@ -184,8 +240,9 @@ async function fixedRate(call: Call, clients: TimelineServiceClient[], tokens: M
     );
   }
   await Promise.all(inFlight);
+  const cpu = cpuPerRequest(cpuBefore, cpuSnapshot(pids), total);
   latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, achieved: total / ((performance.now() - start) / 1000) };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, achieved: total / ((performance.now() - start) / 1000), cpu };
 }
 
 /**
@@ -270,7 +327,16 @@ async function main(): Promise<void> {
     const members = new MemberServiceClient(member.address, credentials.createInsecure());
     await seed(db, members);
     const metricsPort = await freePort();
-    const timeline = await spawnService('timeline', { ...env, CONTENT_READ_DATABASE_URL: READ_URL, MEMBER_ADDR: member.address, METRICS_PORT: String(metricsPort) });
+    await ensureTopic();
+    const timeline = await spawnService('timeline', {
+      ...env,
+      CONTENT_READ_DATABASE_URL: READ_URL,
+      MEMBER_ADDR: member.address,
+      METRICS_PORT: String(metricsPort),
+      AUTH_CACHE_TTL_MS: args['auth-cache-ms'],
+      ACTIVITY_TOPIC_PREFIX: TOPIC_PREFIX,
+    });
+    log(`timeline-svc AUTH_CACHE_TTL_MS=${args['auth-cache-ms']} (0 = Authenticate asked of member-svc on every call)`);
     services.push(timeline);
     const { rows } = await db.query<{ m: string; f: string; p: string; avg: string; max: string }>(
       `select (select count(*) from member.members) m, (select count(*) from member.follows) f, (select count(*) from content.posts) p,
@@ -286,6 +352,9 @@ async function main(): Promise<void> {
     const pids = { member: member.process.pid ?? 0, timeline: timeline.process.pid ?? 0, bench: process.pid };
     const clients = Array.from({ length: 4 }, () => new TimelineServiceClient(timeline.address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
     const results: string[] = [];
+    await new Promise((r) => setTimeout(r, 5000)); // timeline's fan-out consumer joins its group
+    const stopWriter = await startWriter(db, Number(args['write-rate']));
+    const writeStarted = performance.now();
     for (const feed of args.feeds.split(',').map((f) => f.trim()) as Feed[]) {
       if (!(feed in calls)) throw new Error(`unknown feed ${feed}; expected one of ${Object.keys(calls).join(', ')}`);
       // Warm-up: every caller reads once (for the follow feed this builds each caller's stored
@@ -293,19 +362,21 @@ async function main(): Promise<void> {
       const cold = await saturation(calls[feed], clients.slice(0, 1), tokens, 1, 0, pids, tokens.length);
       log(`${feed}: first read of each of ${tokens.length} callers: p50 ${cold.p50.toFixed(1)} ms, p99 ${cold.p99.toFixed(1)} ms, errors ${errorText(cold.errors)}`);
       await saturation(calls[feed], clients, tokens, 8, 3, pids);
-      const fixed = await fixedRate(calls[feed], clients, tokens, Number(args.rate), Number(args.seconds));
+      const fixed = await fixedRate(calls[feed], clients, tokens, Number(args.rate), Number(args.seconds), pids);
       const sat = await saturation(calls[feed], clients, tokens, Number(args.concurrency), Number(args['saturation-seconds']), pids);
       results.push(
-        `${feed.padEnd(13)} | ${args.rate}/s: p50 ${fixed.p50.toFixed(1)} ms, p99 ${fixed.p99.toFixed(1)} ms, errors ${errorText(fixed.errors)}` +
+        `${feed.padEnd(13)} | ${args.rate}/s: p50 ${fixed.p50.toFixed(1)} ms, p99 ${fixed.p99.toFixed(1)} ms, errors ${errorText(fixed.errors)}, ${fixed.cpu}` +
           ` | saturation (${args.concurrency} in flight): ${sat.throughput.toFixed(0)} req/s, p50 ${sat.p50.toFixed(1)} ms, p99 ${sat.p99.toFixed(1)} ms, errors ${errorText(sat.errors)}` +
           ` | ${sat.cpu}`,
       );
       log(results[results.length - 1]!);
     }
+    const written = await stopWriter();
+    log(`${written} posts written meanwhile (${(written / ((performance.now() - writeStarted) / 1000)).toFixed(1)}/s), each fanned out by timeline-svc`);
     process.stdout.write(`\nresults (${new Date().toISOString()}):\n${results.join('\n')}\n`);
     // Cache effectiveness over the whole run, from timeline-svc's own counters.
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const counters = text.split('\n').filter((l) => /^dailyfeed_(feed_cache_total|author_cache_total|follow_feed_pages_total)\{/.test(l));
+    const counters = text.split('\n').filter((l) => /^dailyfeed_(feed_cache_total|author_cache_total|auth_cache_total|follow_feed_pages_total|fanout_events_total|fanout_list_writes_total)\{/.test(l));
     process.stdout.write(`timeline-svc counters:\n${counters.map((l) => `  ${l.replace(/,?service="timeline"/, '')}`).join('\n')}\n`);
     // What the run asked of member-svc, by method.
     const memberText = await (await fetch(`http://127.0.0.1:${memberMetricsPort}/metrics`)).text();

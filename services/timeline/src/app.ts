@@ -4,6 +4,7 @@
 // only the read-only connection (CONTENT_READ_DATABASE_URL); DATABASE_URL is for `migrate`.
 import type { Logger } from 'pino';
 import { createActivityPublisher } from './adapters/activity-publisher.ts';
+import { withAuthCache } from './adapters/auth-cache.ts';
 import { withAuthorCache } from './adapters/author-cache.ts';
 import { createCommentsReader } from './adapters/comments-reader.ts';
 import { createFanoutConsumer } from './adapters/fanout-consumer.ts';
@@ -45,8 +46,10 @@ export async function startService(config: Config, log: Logger): Promise<Running
   await waitForRedis(redis, 3000);
   const kafka = connectKafka(config.KAFKA_BROKERS, 'timeline-svc');
   const metrics = createMetrics('timeline');
-  const members = withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS), config.AUTHOR_CACHE_TTL_MS, (result, n) =>
-    metrics.authorCache(result, n),
+  const members = withAuthCache(
+    withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
+    config.AUTH_CACHE_TTL_MS,
+    (result) => metrics.authCache(result),
   );
   const activity = createActivityPublisher(kafka.kafka, log, (outcome) => metrics.activityEvent(outcome), nowNanos);
   const health = createHealth(

@@ -35,10 +35,11 @@ export function withAuthorCache(
     const fetched = await members.summariesByIds(missing, fwd);
     // A full map is cleared rather than scanned: the cache refills within one TTL anyway.
     if (entries.size + missing.length > MAX_ENTRIES) entries.clear();
-    const expires = now() + ttlMs;
+    const fetchedAt = now();
     for (const id of missing) {
       const summary = fetched.get(id);
-      entries.set(id, { summary, expires });
+      // Lifetimes spread over 80-120% of the TTL so a page's authors do not all expire together.
+      entries.set(id, { summary, expires: fetchedAt + ttlMs * (0.8 + 0.4 * Math.random()) });
       if (summary) out.set(id, summary);
     }
     return out;

@@ -9,7 +9,11 @@
 //
 // Offsets are committed after the listener applied a chunk (at-least-once; the listener is
 // idempotent). A chunk that fails (Redis, PostgreSQL or member-svc down) is retried with backoff
-// until it succeeds or the consumer stops, so an outage delays fan-out but loses nothing.
+// (250 ms doubling to 30 s), so an outage of up to ~10 minutes delays fan-out but loses nothing.
+// After MAX_ATTEMPTS the chunk is skipped, logged at error level and counted
+// (dailyfeed_fanout_events_total{outcome="abandoned"}) rather than blocking its partition for
+// good: the feeds are derived, and each one is rebuilt from PostgreSQL within FEED_TTL_HOURS or
+// on its member's next follow change; the event itself stays with activity-svc.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
 import type { FanoutListener } from '../handlers/fanout-listener.ts';
@@ -23,8 +27,8 @@ export interface FanoutConsumerOptions {
   readonly refreshMs: number;
   readonly chunkSize: number;
   readonly listener: FanoutListener;
-  readonly metrics: Pick<FanoutMetrics, 'startFanoutChunk'>;
-  readonly log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  readonly metrics: Pick<FanoutMetrics, 'startFanoutChunk' | 'fanoutEvent'>;
+  readonly log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   readonly now?: () => Date;
 }
 
@@ -37,6 +41,7 @@ export interface FanoutConsumer {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+const MAX_ATTEMPTS = 25;
 
 export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutConsumer {
   const { kafka, log } = options;
@@ -62,7 +67,7 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
     const running = (): boolean => payload.isRunning() && !payload.isStale();
     for (let start = 0; start < batch.messages.length; start += options.chunkSize) {
       const chunk = batch.messages.slice(start, start + options.chunkSize);
-      for (let backoff = 250; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
+      for (let attempt = 1, backoff = 250; ; attempt += 1, backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
         if (!running()) return;
         const done = options.metrics.startFanoutChunk();
         try {
@@ -71,6 +76,11 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
           break;
         } catch (err: unknown) {
           done('failed');
+          if (attempt >= MAX_ATTEMPTS) {
+            log.error({ err, topic: batch.topic, partition: batch.partition, firstOffset: chunk[0]!.offset, count: chunk.length }, 'fan-out chunk abandoned after repeated failures');
+            options.metrics.fanoutEvent('unknown', 'abandoned', chunk.length);
+            break;
+          }
           log.warn({ err, topic: batch.topic, partition: batch.partition, retryInMs: backoff }, 'fan-out chunk failed; retrying');
           await new Promise((resolve) => setTimeout(resolve, backoff));
           await payload.heartbeat().catch(() => undefined);

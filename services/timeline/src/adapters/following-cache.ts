@@ -28,7 +28,10 @@ export function createFollowingCache(redis: Redis, ttlMs: number): FollowingCach
     },
     async put(memberId, ids) {
       if (ttlMs === 0) return;
-      await redis.set(keyOf(memberId), ids.join(','), 'PX', ttlMs).catch(() => undefined);
+      // Lifetimes spread over 80-120% of the TTL: lists cached together (after a deploy, or a burst
+      // of readers) must not all expire in the same instant and send a wave of calls to member-svc.
+      const px = Math.max(1, Math.round(ttlMs * (0.8 + 0.4 * Math.random())));
+      await redis.set(keyOf(memberId), ids.join(','), 'PX', px).catch(() => undefined);
     },
   };
 }

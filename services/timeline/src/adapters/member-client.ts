@@ -20,6 +20,8 @@ export interface AuthenticatedCaller {
   readonly memberId: string;
   /** The token was signed by a grace key: answer with `x-token-refresh-needed: true`. */
   readonly refreshNeeded: boolean;
+  /** When the access token expires (a cached answer never outlives it). */
+  readonly expiresAt: Date | undefined;
 }
 
 export interface MemberDirectory {
@@ -54,12 +56,12 @@ export function connectMemberDirectory(address: string, deadlineMs: number): Mem
 
   return {
     async authenticate(fwd) {
-      const res = await call<{ member?: { id: string }; refreshNeeded: boolean }>(
+      const res = await call<{ member?: { id: string }; refreshNeeded: boolean; expiresAt?: Date }>(
         (md, opts, cb) => client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, md, opts, cb),
         fwd,
       );
       if (!res.member) throw new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc answered Authenticate without a member');
-      return { memberId: res.member.id, refreshNeeded: res.refreshNeeded };
+      return { memberId: res.member.id, refreshNeeded: res.refreshNeeded, expiresAt: res.expiresAt };
     },
     async summariesByIds(ids, fwd) {
       const out = new Map<string, AuthorSummary>();

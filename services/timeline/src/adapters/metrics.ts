@@ -28,8 +28,8 @@ export interface FollowFeedMetrics {
 }
 
 export interface FanoutMetrics {
-  /** A consumed event by type (post_create, post_delete, other) and outcome (applied, skipped, undecodable). */
-  fanoutEvent(type: string, outcome: 'applied' | 'skipped' | 'undecodable', count: number): void;
+  /** A consumed event by type (post_create, post_delete, other) and outcome (applied, skipped, undecodable, abandoned). */
+  fanoutEvent(type: string, outcome: 'applied' | 'skipped' | 'undecodable' | 'abandoned', count: number): void;
   /** Lists a new post was added to, by kind (feed, author). */
   fanoutLists(kind: 'feed' | 'author', count: number): void;
   /** Starts timing one chunk of events; the returned function records it with its outcome. */
@@ -42,6 +42,7 @@ export interface ReadMetrics extends FollowFeedMetrics {
   activityEvent(outcome: 'sent' | 'failed' | 'dropped'): void;
   viewCount(outcome: 'counted' | 'own_post' | 'failed'): void;
   authorCache(result: 'hit' | 'miss', count: number): void;
+  authCache(result: 'hit' | 'miss'): void;
 }
 
 export interface Metrics extends RpcMetrics, ReadMetrics, FanoutMetrics {
@@ -80,7 +81,7 @@ export function createMetrics(service: string): Metrics {
   });
   const fanoutEvents = new Counter({
     name: 'dailyfeed_fanout_events_total',
-    help: 'Events read by the fan-out consumer, by type and outcome (applied, skipped, undecodable).',
+    help: 'Events read by the fan-out consumer, by type and outcome (applied, skipped, undecodable, abandoned after repeated failures).',
     labelNames: ['type', 'outcome'],
     registers: [registry],
   });
@@ -115,9 +116,16 @@ export function createMetrics(service: string): Metrics {
     labelNames: ['result'],
     registers: [registry],
   });
+  const auth = new Counter({
+    name: 'dailyfeed_auth_cache_total',
+    help: 'Authenticate answers reused from the per-token cache (hit) or asked of member-svc (miss); only with AUTH_CACHE_TTL_MS > 0.',
+    labelNames: ['result'],
+    registers: [registry],
+  });
   return {
     registry,
     authorCache: (result, count) => authors.inc({ result }, count),
+    authCache: (result) => auth.inc({ result }),
     startFeed: (feed) => feedSeconds.startTimer({ feed }),
     feedCache: (cache, result) => feedCache.inc({ cache, result }),
     followFeedPage: (source) => followPages.inc({ source }),

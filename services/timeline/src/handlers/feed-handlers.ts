@@ -57,7 +57,7 @@ export function createFeedHandlers(deps: ReadDeps): FeedHandlers {
     async listFollowingPosts(req, ctx) {
       const page = pageRequestOrThrow(req.page, req.size, 20);
       const caller = await callerOrThrow(ctx, deps.members);
-      return feedPage('following', caller, page, async (c) => deps.followFeed(c.memberId, await followingIdsOf(c), page));
+      return feedPage('following', caller, page, (c) => deps.followFeed(c.memberId, followingIdsOf(c), page));
     },
     async listMostCommentedPosts(req, ctx) {
       const page = pageRequestOrThrow(req.page, req.size, 20);

@@ -46,7 +46,11 @@ export interface FollowFeedDeps {
 /** Rows of one follow-feed page (size+1 at most, newest first), with `liked` when read from the store. */
 export type FollowFeedPage = (PostRow & { readonly liked?: boolean })[];
 
-export type FollowFeed = (memberId: string, followingIds: readonly string[], page: PageRequest) => Promise<FollowFeedPage>;
+/**
+ * One page of a member's follow feed. The following list arrives as a promise so that the stored
+ * feed is read from Redis while it is being resolved (one round trip fewer per page).
+ */
+export type FollowFeed = (memberId: string, followingIds: Promise<readonly string[]>, page: PageRequest) => Promise<FollowFeedPage>;
 
 export function createFollowFeed(deps: FollowFeedDeps): FollowFeed {
   const { posts, feeds, metrics, cap } = deps;
@@ -63,24 +67,24 @@ export function createFollowFeed(deps: FollowFeedDeps): FollowFeed {
     return { meta: { fp, complete }, size: merged.length, entries: merged };
   };
 
-  /** The ids of entries [offset, end) from the store, or undefined when the store cannot answer them. */
-  const idsFromStore = async (memberId: string, followingIds: readonly string[], fp: string, offset: number, end: number): Promise<string[] | undefined> => {
-    const heavy = await feeds.heavyAuthors();
-    const pulled = followingIds.filter((id) => heavy.has(id));
-    // Without heavy authors only the page's own ranks are needed; merging needs every list's top `end`.
-    const from = pulled.length === 0 ? offset : 0;
-    let [feed] = await feeds.load('feed', [memberId], from, end - 1);
+  /**
+   * The ids of entries [offset, end) from the store, or undefined when the store cannot answer
+   * them. `loaded` is the member's feed at ranks [0, end), read ahead.
+   */
+  const idsFromStore = async (memberId: string, followingIds: readonly string[], fp: string, offset: number, end: number, loaded: StoredList | undefined): Promise<string[] | undefined> => {
+    let feed = loaded;
     if (feed?.meta === undefined || feed.meta.fp !== fp) {
       metrics.feedCache('follow_feed', 'miss');
       feed = await rebuild('feed', memberId, followingIds, fp);
-      feed = { ...feed, entries: feed.entries.slice(from, end) };
     } else {
       metrics.feedCache('follow_feed', 'hit');
     }
     if (!servedFromStore({ size: feed.size, complete: feed.meta?.complete ?? false }, end)) return undefined;
-    if (pulled.length === 0) return feed.entries.map((e) => e.id);
+    const heavy = await feeds.heavyAuthors();
+    const pulled = followingIds.filter((id) => heavy.has(id));
+    if (pulled.length === 0) return feed.entries.slice(offset, end).map((e) => e.id);
 
-    const lists: FeedEntry[][] = [feed.entries];
+    const lists: FeedEntry[][] = [feed.entries.slice(0, end)];
     const stored = await feeds.authorLists(pulled);
     for (const [i, list] of stored.entries()) {
       metrics.feedCache('author_list', list.meta === undefined ? 'miss' : 'hit');
@@ -96,15 +100,20 @@ export function createFollowFeed(deps: FollowFeedDeps): FollowFeed {
     return posts.byAuthors(followingIds, page);
   };
 
-  return async (memberId, followingIds, page) => {
-    if (followingIds.length === 0) return [];
+  return async (memberId, followingPromise, page) => {
     const end = page.offset + page.limit;
+    // Read ahead: the stored feed's top ranks travel with the following-list lookup.
+    const readAhead = end > cap ? undefined : feeds.load('feed', [memberId], 0, end - 1);
+    readAhead?.catch(() => undefined); // observed below; a failure then means "use the database"
+    const followingIds = await followingPromise;
+    if (followingIds.length === 0) return [];
     if (end > cap) return fromDatabase(followingIds, page);
     const fp = followingFingerprint(followingIds);
     const following = new Set(followingIds);
     try {
       for (let round = 1; ; round += 1) {
-        const ids = await idsFromStore(memberId, followingIds, fp, page.offset, end);
+        const [loaded] = round === 1 && readAhead ? await readAhead : await feeds.load('feed', [memberId], 0, end - 1);
+        const ids = await idsFromStore(memberId, followingIds, fp, page.offset, end, loaded);
         if (ids === undefined) return await fromDatabase(followingIds, page);
         const rows = await posts.pageByIds(ids, memberId);
         const byId = new Map<string, LikedPostRow>();
