@@ -6,6 +6,7 @@
 //   node bench/timeline-feeds.ts [--rate 500] [--seconds 20] [--saturation-seconds 15]
 //                                [--concurrency 32] [--callers 200] [--reseed]
 //                                [--feeds 'follow feed,my feed,most popular'] [--auth-cache-ms 0]
+//                                [--write-rate 20]
 //
 // Data goes to its own database (BENCH_DATABASE_URL, default .../dailyfeed_bench), seeded once and
 // reused. Shortcut, stated honestly: members and follows are generated with SQL straight into
@@ -14,9 +15,16 @@
 // its password hash and profile enums are copied, so every generated member can Login through
 // member-svc. Posts are generated in content's tables. Serving paths are all real.
 //
-// Per feed it reports an open-loop run at a fixed offered rate (latency measured from each
-// request's scheduled start, so a stalled server cannot hide queueing) and a closed-loop run at
-// saturation (throughput). Targets: follow feed p99 <= 20 ms at 500 req/s, >= 1,500 req/s.
+// While the feeds are read, a writer adds --write-rate posts/s (row + POST_CREATE event on the
+// bench's own day topic, as content-svc's relay would), so timeline-svc's fan-out and heavy-author
+// lists work during the measurement. Redis database 15 is emptied at start: every caller's feed is
+// built from PostgreSQL on their first read (reported separately), then served from Redis.
+//
+// Per feed it reports the callers' first reads, an open-loop run at a fixed offered rate (latency
+// measured from each request's scheduled start, so a stalled server cannot hide queueing), a
+// closed-loop run at saturation (throughput), and for both the CPU time each request cost every
+// co-located process (read from /proc). Targets: follow feed p99 <= 20 ms at 500 req/s, >= 1,500
+// req/s at saturation.
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
