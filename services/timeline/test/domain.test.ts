@@ -7,6 +7,7 @@ import { distinctPositiveIds, positiveId, sameId } from '../src/domain/ids.ts';
 import { pageRequestOrThrow, toScrollPage } from '../src/domain/paging.ts';
 import { authorOf, DELETED_AUTHOR, visibleViewCount } from '../src/domain/reads.ts';
 import { viewOutcome } from '../src/domain/view-rules.ts';
+import { followingFingerprint, idOf, memberOf, mergeNewest, servedFromStore } from '../src/domain/feed.ts';
 
 describe('timeline domain', () => {
   it('when size is 0, then the RPC default is used and one extra row is fetched for has_next', () => {
@@ -50,5 +51,38 @@ describe('timeline domain', () => {
     assert.equal(keyTimestamp(nanos), '2025-11-02 09:15:00.123456789');
     assert.equal(readEventKey('POST_READ', '10', '20', nanos), 'member_activity:kafka_event:POST_READ###10###20###2025-11-02 09:15:00.123456789');
     assert.equal(activityTopic(new Date(Date.UTC(2025, 0, 9, 23, 59))), 'member-activity-20250109');
+  });
+});
+
+describe('follow feed rules (domain/feed.ts)', () => {
+  const e = (id: string, micros: number) => ({ id, micros });
+
+  it('when lists are merged, then the result is newest first, ties by larger id, without repeats, cut at the count', () => {
+    const feed = [e('30', 300), e('9', 200), e('20', 100)];
+    const heavy = [e('31', 250), e('10', 200), e('9', 200), e('5', 50)];
+    assert.deepEqual(
+      mergeNewest([feed, heavy], 10).map((x) => x.id),
+      ['30', '31', '10', '9', '20', '5'],
+    );
+    assert.deepEqual(mergeNewest([feed, heavy], 3).map((x) => x.id), ['30', '31', '10']);
+    assert.deepEqual(mergeNewest([[], []], 5), []);
+  });
+
+  it('when ids are stored as sorted-set members, then padding keeps numeric order and round-trips', () => {
+    assert.ok(memberOf('10') > memberOf('9'));
+    assert.equal(idOf(memberOf('1234567')), '1234567');
+    assert.equal(idOf(memberOf('0')), '0');
+  });
+
+  it('when two following lists hold the same ids in another order, then their fingerprints match; any change differs', () => {
+    assert.equal(followingFingerprint(['1', '2', '3']), followingFingerprint(['3', '1', '2']));
+    assert.notEqual(followingFingerprint(['1', '2', '3']), followingFingerprint(['1', '2']));
+    assert.notEqual(followingFingerprint(['12', '3']), followingFingerprint(['1', '23']));
+  });
+
+  it('when a page ends past an incomplete feed, then the store cannot answer it; a complete feed answers every page', () => {
+    assert.equal(servedFromStore({ size: 800, complete: false }, 800), true);
+    assert.equal(servedFromStore({ size: 795, complete: false }, 800), false);
+    assert.equal(servedFromStore({ size: 10, complete: true }, 500), true);
   });
 });

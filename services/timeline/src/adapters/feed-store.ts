@@ -66,14 +66,25 @@ if redis.call('pttl', KEYS[2]) == -1 then
 end
 return 1`;
 
+// KEYS: meta, list. ARGV: start, stop. One command for what a read needs: fp, complete, size,
+// then the entries at ranks [start, stop] as member/score pairs (meta fields false when absent).
+const LOAD_SCRIPT = `
+local meta = redis.call('hmget', KEYS[1], 'fp', 'complete')
+local out = { meta[1], meta[2], redis.call('zcard', KEYS[2]) }
+local range = redis.call('zrevrange', KEYS[2], ARGV[1], ARGV[2], 'WITHSCORES')
+for i = 1, #range do out[#out + 1] = range[i] end
+return out`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     timelineAddToList(meta: string, list: string, ...args: (string | number)[]): Result<number, Context>;
+    timelineLoadList(meta: string, list: string, start: number, stop: number): Result<(string | number | null)[], Context>;
   }
 }
 
 export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: () => number = Date.now): FeedStore {
   redis.defineCommand('timelineAddToList', { numberOfKeys: 2, lua: ADD_SCRIPT });
+  redis.defineCommand('timelineLoadList', { numberOfKeys: 2, lua: LOAD_SCRIPT });
   let heavy: { ids: Set<string>; at: number } | undefined;
   const authorCache = new Map<string, { list: StoredList; at: number }>();
   const forget = (kind: ListKind, ids: readonly string[]): void => {
@@ -85,22 +96,14 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
   const store: FeedStore = {
     async load(kind, ids, start, stop) {
       if (ids.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const id of ids) {
-        pipeline.hmget(metaKey(kind, id), 'fp', 'complete');
-        pipeline.zcard(listKey(kind, id));
-        pipeline.zrevrange(listKey(kind, id), start, stop, 'WITHSCORES');
-      }
-      const replies = (await pipeline.exec()) ?? [];
-      for (const [err] of replies) if (err) throw err;
-      return ids.map((_, i) => {
-        const [fp, complete] = replies[i * 3]![1] as (string | null)[];
-        const size = replies[i * 3 + 1]![1] as number;
-        const flat = replies[i * 3 + 2]![1] as string[];
+      const replies = await Promise.all(ids.map((id) => redis.timelineLoadList(metaKey(kind, id), listKey(kind, id), start, stop)));
+      return replies.map((reply) => {
+        // Lua turns a missing field (nil) into false, which arrives as null.
+        const [fp, complete, size] = reply;
         const entries: FeedEntry[] = [];
-        for (let j = 0; j < flat.length; j += 2) entries.push({ id: idOf(flat[j]!), micros: Number(flat[j + 1]) });
-        const meta = complete === null || complete === undefined ? undefined : { fp: fp ?? '', complete: complete === '1' };
-        return { meta, size, entries };
+        for (let j = 3; j < reply.length; j += 2) entries.push({ id: idOf(String(reply[j])), micros: Number(reply[j + 1]) });
+        const meta = typeof complete === 'string' ? { fp: typeof fp === 'string' ? fp : '', complete: complete === '1' } : undefined;
+        return { meta, size: Number(size), entries };
       });
     },
 

@@ -39,18 +39,26 @@ export function followingFingerprint(ids: readonly string[]): string {
 /**
  * The first `count` entries of the union of newest-first lists, without repeats (a heavy
  * author's post can sit in a member's feed, from its build, and in the author's own list).
+ * A k-way merge: it looks at about count x lists entries, whatever the lists' lengths.
  */
 export function mergeNewest(lists: readonly (readonly FeedEntry[])[], count: number): FeedEntry[] {
+  const heads = lists.map(() => 0);
   const seen = new Set<string>();
-  const all: FeedEntry[] = [];
-  for (const list of lists) {
-    for (const entry of list) {
-      if (seen.has(entry.id)) continue;
-      seen.add(entry.id);
-      all.push(entry);
+  const out: FeedEntry[] = [];
+  while (out.length < count) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i += 1) {
+      const entry = lists[i]![heads[i]!];
+      if (entry !== undefined && (best === -1 || newestFirst(entry, lists[best]![heads[best]!]!) < 0)) best = i;
     }
+    if (best === -1) break;
+    const entry = lists[best]![heads[best]!]!;
+    heads[best] = heads[best]! + 1;
+    if (seen.has(entry.id)) continue;
+    seen.add(entry.id);
+    out.push(entry);
   }
-  return all.sort(newestFirst).slice(0, count);
+  return out;
 }
 
 export interface StoredFeedShape {
