@@ -25,7 +25,6 @@
 // closed-loop run at saturation (throughput), and for both the CPU time each request cost every
 // co-located process (read from /proc). Targets: follow feed p99 <= 20 ms at 500 req/s, >= 1,500
 // req/s at saturation.
-import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
@@ -37,6 +36,7 @@ import pg from 'pg';
 import { CountryCode, Gender, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { TimelineServiceClient } from '@dailyfeed/gen/timeline/v1/timeline';
 import { freePort, migrateService, spawnService, type SpawnedService } from '../test/support/spawn-service.ts';
+import { cpuPerRequest, cpuSnapshot } from './cpu.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -253,38 +253,6 @@ async function fixedRate(call: Call, clients: TimelineServiceClient[], tokens: M
   const cpu = cpuPerRequest(cpuBefore, cpuSnapshot(pids), total);
   latencies.sort((a, b) => a - b);
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, achieved: total / ((performance.now() - start) / 1000), cpu };
-}
-
-/**
- * CPU time (user + system, ms) used so far by each part of the co-located system, read from
- * /proc: the two services by pid, this bench process, and PostgreSQL, Redis and Kafka by command
- * name. A difference of two snapshots divided by the requests served is the CPU cost per request.
- */
-function cpuSnapshot(pids: Record<string, number>): Map<string, number> {
-  const byPid = new Map(Object.entries(pids).map(([name, pid]) => [pid, name]));
-  const out = new Map<string, number>();
-  const tick = 10; // ms per clock tick (USER_HZ 100)
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = (Number(fields[11]) + Number(fields[12])) * tick;
-    const name = byPid.get(Number(entry)) ?? (comm === 'postgres' ? 'postgres' : comm.startsWith('redis-server') ? 'redis' : comm === 'java' ? 'kafka' : undefined);
-    if (name !== undefined) out.set(name, (out.get(name) ?? 0) + ms);
-  }
-  return out;
-}
-
-function cpuPerRequest(before: Map<string, number>, after: Map<string, number>, requests: number): string {
-  const parts = [...after].map(([name, ms]) => [name, (ms - (before.get(name) ?? 0)) / requests] as const).filter(([, ms]) => ms > 0.005);
-  const total = parts.reduce((sum, [, ms]) => sum + ms, 0);
-  return `${total.toFixed(2)} ms CPU/request (${parts.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')})`;
 }
 
 /** Closed loop: `concurrency` workers back to back for `seconds`; throughput and latency. */

@@ -1,0 +1,36 @@
+// Bench: the floor under every RPC on this machine, the CPU cost of one no-op unary gRPC call
+// (grpc.health.v1 Check, answered from memory by timeline-svc) through grpc-js, client and server
+// both counted. It puts the feed benches in proportion: a follow-feed page is one such call from
+// the client plus one to member-svc (Authenticate), a Redis and a PostgreSQL round trip.
+//
+//   node bench/grpc-floor.ts [--seconds 10] [--concurrency 32]
+import { parseArgs } from 'node:util';
+import { credentials } from '@grpc/grpc-js';
+import { HealthClient } from '@dailyfeed/gen/grpc/health/v1/health';
+import { spawnService } from '../test/support/spawn-service.ts';
+import { cpuPerRequest, cpuSnapshot } from './cpu.ts';
+
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '32' } } });
+
+const server = await spawnService('timeline', { LOG_LEVEL: 'warn', HEALTH_INTERVAL_MS: '5000' });
+try {
+  const clients = Array.from({ length: 4 }, () => new HealthClient(server.address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+  const check = (i: number): Promise<void> =>
+    new Promise((resolve, reject) => clients[i % clients.length]!.check({ service: '' }, (err) => (err ? reject(err) : resolve())));
+  for (let i = 0; i < 2000; i += 1) await check(i); // warm-up
+  const pids = { server: server.process.pid ?? 0, bench: process.pid };
+  const before = cpuSnapshot(pids);
+  const end = performance.now() + Number(args.seconds) * 1000;
+  let calls = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Number(args.concurrency) }, async () => {
+      while (performance.now() < end) await check((calls += 1));
+    }),
+  );
+  const rate = calls / ((performance.now() - started) / 1000);
+  process.stdout.write(`no-op unary gRPC (${args.concurrency} in flight): ${rate.toFixed(0)} calls/s, ${cpuPerRequest(before, cpuSnapshot(pids), calls)}\n`);
+  for (const c of clients) c.close();
+} finally {
+  await server.stop();
+}
