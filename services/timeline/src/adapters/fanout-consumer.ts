@@ -10,7 +10,7 @@
 // Offsets are committed after the listener applied a chunk (at-least-once; the listener is
 // idempotent). A chunk that fails (Redis, PostgreSQL or member-svc down) is retried with backoff
 // (250 ms doubling to 30 s), so an outage of up to ~10 minutes delays fan-out but loses nothing.
-// After MAX_ATTEMPTS the chunk is skipped, logged at error level and counted
+// After 25 attempts the chunk is skipped, logged at error level and counted
 // (dailyfeed_fanout_events_total{outcome="abandoned"}) rather than blocking its partition for
 // good: the feeds are derived, and each one is rebuilt from PostgreSQL within FEED_TTL_HOURS or
 // on its member's next follow change; the event itself stays with activity-svc.
@@ -30,6 +30,8 @@ export interface FanoutConsumerOptions {
   readonly metrics: Pick<FanoutMetrics, 'startFanoutChunk' | 'fanoutEvent'>;
   readonly log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   readonly now?: () => Date;
+  /** Attempts per chunk before it is abandoned (default 25) and the first retry delay (default 250 ms). */
+  readonly retry?: { readonly attempts: number; readonly firstDelayMs: number };
 }
 
 export interface FanoutConsumer {
@@ -41,11 +43,12 @@ export interface FanoutConsumer {
 }
 
 const MAX_BACKOFF_MS = 30_000;
-const MAX_ATTEMPTS = 25;
+const DEFAULT_RETRY = { attempts: 25, firstDelayMs: 250 };
 
 export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutConsumer {
   const { kafka, log } = options;
   const now = options.now ?? (() => new Date());
+  const retry = options.retry ?? DEFAULT_RETRY;
   let consumer: Consumer | undefined;
   let crashed = false;
   let topics: string[] = [];
@@ -67,7 +70,7 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
     const running = (): boolean => payload.isRunning() && !payload.isStale();
     for (let start = 0; start < batch.messages.length; start += options.chunkSize) {
       const chunk = batch.messages.slice(start, start + options.chunkSize);
-      for (let attempt = 1, backoff = 250; ; attempt += 1, backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
+      for (let attempt = 1, backoff = retry.firstDelayMs; ; attempt += 1, backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
         if (!running()) return;
         const done = options.metrics.startFanoutChunk();
         try {
@@ -76,7 +79,7 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
           break;
         } catch (err: unknown) {
           done('failed');
-          if (attempt >= MAX_ATTEMPTS) {
+          if (attempt >= retry.attempts) {
             log.error({ err, topic: batch.topic, partition: batch.partition, firstOffset: chunk[0]!.offset, count: chunk.length }, 'fan-out chunk abandoned after repeated failures');
             options.metrics.fanoutEvent('unknown', 'abandoned', chunk.length);
             break;
