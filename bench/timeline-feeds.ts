@@ -7,6 +7,8 @@
 //                                [--concurrency 32] [--callers 200] [--reseed]
 //                                [--feeds 'follow feed,my feed,most popular'] [--auth-cache-ms 0]
 //                                [--write-rate 20]
+//   BENCH_TIMELINE_NODE_OPTIONS / BENCH_MEMBER_NODE_OPTIONS (e.g. '--cpu-prof --cpu-prof-dir=/tmp/p')
+//   pass NODE_OPTIONS to that service only, to profile it under this load.
 //
 // Data goes to its own database (BENCH_DATABASE_URL, default .../dailyfeed_bench), seeded once and
 // reused. Shortcut, stated honestly: members and follows are generated with SQL straight into
@@ -299,7 +301,12 @@ async function main(): Promise<void> {
   const services: SpawnedService[] = [];
   try {
     const memberMetricsPort = await freePort();
-    const member = await spawnService('member', { ...env, PASSWORD_SCRYPT_LOG_N: '14', METRICS_PORT: String(memberMetricsPort) });
+    const member = await spawnService('member', {
+      ...env,
+      PASSWORD_SCRYPT_LOG_N: '14',
+      METRICS_PORT: String(memberMetricsPort),
+      ...(process.env.BENCH_MEMBER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_MEMBER_NODE_OPTIONS } : {}),
+    });
     services.push(member);
     migrateService('content', env); // content's tables; content-svc itself is not needed
     const db = new pg.Pool({ connectionString: BENCH_URL, max: 2 });
