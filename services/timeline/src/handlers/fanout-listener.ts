@@ -34,9 +34,6 @@ export interface FanoutDeps {
   readonly log: { warn(obj: object, msg: string): void };
 }
 
-const typeName = (type: MemberActivityType): string =>
-  type === MemberActivityType.MEMBER_ACTIVITY_TYPE_POST_CREATE ? 'post_create' : type === MemberActivityType.MEMBER_ACTIVITY_TYPE_POST_DELETE ? 'post_delete' : 'other';
-
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) {
@@ -100,7 +97,7 @@ export function createFanoutListener(deps: FanoutDeps): FanoutListener {
       }
       if (event.type === MemberActivityType.MEMBER_ACTIVITY_TYPE_POST_CREATE) creates.push(event.postId);
       else if (event.type === MemberActivityType.MEMBER_ACTIVITY_TYPE_POST_DELETE) deletes.push(event);
-      else metrics.fanoutEvent(typeName(event.type), 'skipped', 1);
+      else metrics.fanoutEvent('other', 'skipped', 1); // reads, likes, comments: nothing to fan out
     }
     if (creates.length > 0) await created(creates);
     if (deletes.length > 0) await deleted(deletes);
