@@ -12,6 +12,7 @@ import { every } from './adapters/periodic.ts';
 import { connectPostgres } from './adapters/postgres.ts';
 import { connectKafka } from './adapters/kafka.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
+import { pruneCompleted } from './adapters/outbox-repo.ts';
 import { knexOf } from './adapters/sql.ts';
 import { ensureDailyTopics } from './adapters/topics.ts';
 import { createViewFlusher } from './adapters/view-flusher.ts';
@@ -69,6 +70,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     every('flush-views', config.VIEW_FLUSH_INTERVAL_MS, () => flusher.flush(), log),
     every('ensure-topics', config.TOPIC_MAINTENANCE_INTERVAL_MS, ensureTopics, log),
     every('prune-idempotency-keys', config.TOPIC_MAINTENANCE_INTERVAL_MS, () => pruneIdempotencyKeys(knex, config.IDEMPOTENCY_TTL_HOURS), log),
+    every('prune-outbox', config.TOPIC_MAINTENANCE_INTERVAL_MS, () => pruneCompleted(knex, config.OUTBOX_RETENTION_HOURS), log),
   ];
 
   let stopping: Promise<void> | undefined;

@@ -50,6 +50,12 @@ const schema = z.object({
   TOPIC_MAINTENANCE_INTERVAL_MS: ms
     .default(3_600_000)
     .describe("How often the running service ensures today's and tomorrow's topics and forgets old idempotency keys."),
+  OUTBOX_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(72)
+    .describe('Published (COMPLETED) outbox rows older than this are deleted every TOPIC_MAINTENANCE_INTERVAL_MS; dead letters (PENDING, PARKED) are kept.'),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).default(24).describe('How long a stored write response answers retries carrying its idempotency-key.'),
   VIEW_FLUSH_INTERVAL_MS: z.coerce
     .number()

@@ -101,6 +101,28 @@ export async function markFailed(db: Db, rows: readonly ClaimedRow[], error: str
   return parked;
 }
 
+/**
+ * Deletes COMPLETED rows published more than `retentionHours` ago, oldest first, in batches of
+ * `batch` so that no statement holds many row locks or runs long; returns how many went.
+ * PENDING and PARKED rows are never touched: they are the dead-letter store.
+ */
+export async function pruneCompleted(db: Db, retentionHours: number, batch = 5000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rows = await query<{ id: string }>(
+      db,
+      `delete from content.outbox where id in (
+         select id from content.outbox
+          where state = 'COMPLETED' and published_at < now() - make_interval(hours => ?)
+          order by id limit ?)
+       returning id`,
+      [retentionHours, batch],
+    );
+    total += rows.length;
+    if (rows.length < batch) return total;
+  }
+}
+
 export async function countByState(db: Db): Promise<Record<OutboxState, number>> {
   const rows = await query<{ state: OutboxState; n: string }>(db, `select state, count(*) as n from content.outbox group by state`);
   const counts: Record<OutboxState, number> = { PENDING: 0, COMPLETED: 0, PARKED: 0 };
