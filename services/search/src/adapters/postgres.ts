@@ -1,6 +1,7 @@
 // PostgreSQL through MikroORM: one connection pool per process, the service's own schema, and
 // versioned migrations listed in code (adapters/migrations/index.ts) run by `migrate`.
 import { Migrator } from '@mikro-orm/migrations';
+import pgDriver from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { migrations } from './migrations/index.ts';
 
@@ -35,7 +36,17 @@ export async function connectPostgres(url: string, poolMax: number): Promise<Pos
 
 /** Creates the schema if needed and applies pending migrations; returns their names. */
 export async function migrate(pg: Postgres): Promise<string[]> {
-  await pg.orm.em.getConnection().execute(`create schema if not exists ${SCHEMA}`);
-  const applied = await pg.orm.getMigrator().up();
-  return applied.map((m) => m.name);
+  // One migrator at a time per schema: replicas' init containers start together. A session-level
+  // advisory lock on a connection of its own (not from the pool the migrator uses) is held until
+  // the migrations are done; a second migrate waits, then finds nothing pending.
+  const lock = new pgDriver.Client({ connectionString: String(pg.orm.config.get('clientUrl')) });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [`dailyfeed:migrate:${SCHEMA}`]);
+    await pg.orm.em.getConnection().execute(`create schema if not exists ${SCHEMA}`);
+    const applied = await pg.orm.getMigrator().up();
+    return applied.map((m) => m.name);
+  } finally {
+    await lock.end(); // closing the session releases the lock
+  }
 }

@@ -2,6 +2,7 @@
 // service's own `timeline` schema (versioned migrations in adapters/migrations/index.ts) and the
 // provisioning of the read-only role. Serving never opens it; reads go through read-db.ts.
 import { Migrator } from '@mikro-orm/migrations';
+import pgDriver from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { migrations } from './migrations/index.ts';
 import { ensureReadRole, readRoleOf } from './read-role.ts';
@@ -41,8 +42,18 @@ export async function connectPostgres(url: string, poolMax: number): Promise<Pos
  * Returns the names of the migrations applied.
  */
 export async function migrate(pg: Postgres, contentReadUrl?: string): Promise<string[]> {
-  await pg.orm.em.getConnection().execute(`create schema if not exists ${SCHEMA}`);
-  const applied = await pg.orm.getMigrator().up();
-  if (contentReadUrl !== undefined) await ensureReadRole(pg, readRoleOf(contentReadUrl));
-  return applied.map((m) => m.name);
+  // One migrator at a time per schema: replicas' init containers start together. A session-level
+  // advisory lock on a connection of its own (not from the pool the migrator uses) is held until
+  // the migrations are done; a second migrate waits, then finds nothing pending.
+  const lock = new pgDriver.Client({ connectionString: String(pg.orm.config.get('clientUrl')) });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [`dailyfeed:migrate:${SCHEMA}`]);
+    await pg.orm.em.getConnection().execute(`create schema if not exists ${SCHEMA}`);
+    const applied = await pg.orm.getMigrator().up();
+    if (contentReadUrl !== undefined) await ensureReadRole(pg, readRoleOf(contentReadUrl));
+    return applied.map((m) => m.name);
+  } finally {
+    await lock.end(); // closing the session releases the lock
+  }
 }
