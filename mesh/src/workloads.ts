@@ -95,8 +95,9 @@ function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
     env('GRPC_PORT', String(policy.grpcPort)),
     env('METRICS_PORT', String(policy.metricsPort)),
     env('SHUTDOWN_TIMEOUT_MS', String(LIFECYCLE.shutdownTimeoutMs)),
-    // Tells clients that Envoy retries and ejects, so they load the deadline-only grpc config.
-    env('DAILYFEED_MESH', 'istio'),
+    // Tells clients that Envoy retries and ejects, so they load the deadline-only grpc config
+    // (the *.under-mesh.json service configs; the flag every gRPC client's config.ts reads).
+    env('GRPC_UNDER_MESH', 'true'),
     fromSecret('DATABASE_URL', DATABASE_SECRET, policy.name),
     fromConfig('REDIS_URL'),
     ...(policy.usesKafka ? [fromConfig('KAFKA_BROKERS')] : []),
@@ -219,7 +220,7 @@ export function edgeWorkloads(): Workload[] {
         env: [
           env('HTTP_HOST', '0.0.0.0'),
           env('HTTP_PORT', String(EDGE.httpPort)),
-          env('DAILYFEED_MESH', 'istio'),
+          env('GRPC_UNDER_MESH', 'true'),
           ...addresses,
           fromConfig('REDIS_URL'),
           fromConfig('LOG_LEVEL'),

@@ -1,5 +1,6 @@
 // Workload shape: hardening, probes, shutdown timing, ports, identities, jobs and the dev stores.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { ICronJob } from 'kubernetes-models/batch/v1';
@@ -44,6 +45,11 @@ describe('service Deployments', () => {
       const callees = Object.keys(env).filter((k) => k.endsWith('_ADDR')).sort();
       const expectedCallees = { member: ['IMAGE_ADDR'], timeline: ['MEMBER_ADDR'], image: ['MEMBER_ADDR'], search: ['MEMBER_ADDR', 'TIMELINE_ADDR'] } as Record<string, string[]>;
       assert.deepEqual(callees, expectedCallees[name] ?? ['MEMBER_ADDR']);
+      // Envoy retries and ejects in the cluster: clients must load the *.under-mesh.json configs,
+      // and the flag set here must be the one the service's configuration reads.
+      assert.equal(env['GRPC_UNDER_MESH'], 'true');
+      const config = readFileSync(new URL(`../../services/${name}/src/config.ts`, import.meta.url), 'utf8');
+      assert.match(config, /GRPC_UNDER_MESH: flag/, `${name}-svc reads GRPC_UNDER_MESH`);
       assert.equal(deployment(name).spec?.template.metadata?.labels?.['version'], 'v1');
     });
 
@@ -66,6 +72,7 @@ describe('service Deployments', () => {
     assert.equal(c?.readinessProbe?.httpGet?.path, '/healthz');
     const env = Object.fromEntries((c?.env ?? []).map((e) => [e.name, e.value]));
     assert.equal(env['HTTP_PORT'], '8080');
+    assert.equal(env['GRPC_UNDER_MESH'], 'true');
     for (const [name, [port]] of Object.entries(PORTS)) assert.equal(env[`${name.toUpperCase()}_ADDR`], `dailyfeed-${name}:${port}`);
   });
 });

@@ -4,6 +4,7 @@
 // service through here, so tests run the real wiring.
 import { hrtime } from 'node:process';
 import type { Logger } from 'pino';
+import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
 import { createAuthenticator } from './adapters/member-client.ts';
@@ -40,7 +41,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const kafka = connectKafka(config.KAFKA_BROKERS, 'content-svc');
   const metrics = createMetrics('content');
   const outbox = createOutbox(config, pg, kafka.kafka, metrics.registry, log);
-  const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS);
+  const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH));
   const writes = createWriteRunner(knex, createEventClock(wallNanos), outbox.queue);
   const health = createHealth(
     [SERVICE_NAME],

@@ -2,6 +2,7 @@
 // main.ts (the one-shot jobs) share it, so a job runs exactly the code the RPC runs.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createAccessTokens } from './adapters/access-tokens.ts';
 import { createBlacklist, type Blacklist } from './adapters/blacklist.ts';
 import { createFollowsRepo } from './adapters/follows-repo.ts';
@@ -47,7 +48,7 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
   const keyRepo = createKeyRepo(pg, config);
   const keys = createKeyStore(keyRepo, clock);
   const sessionsRepo = createSessionsRepo();
-  const images = createImageCleaner({ address: config.IMAGE_ADDR, timeoutMs: config.IMAGE_TIMEOUT_MS, log });
+  const images = createImageCleaner({ address: config.IMAGE_ADDR, timeoutMs: config.IMAGE_TIMEOUT_MS, log, channelOptions: grpcChannelOptions('image', config.GRPC_UNDER_MESH) });
   const blacklist = createBlacklist({ redis, sql, sessions: sessionsRepo, clock, log });
   const deps = {
     sql,

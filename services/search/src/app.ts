@@ -3,6 +3,7 @@
 // that runs the shutdown sequence. main.ts and the component tests both start the service
 // through here, so tests run the real wiring.
 import type { Logger } from 'pino';
+import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createHealth } from './adapters/health.ts';
 import { createIndexConsumer } from './adapters/index-consumer.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
@@ -31,8 +32,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const kafka = connectKafka(config.KAFKA_BROKERS, 'search-svc');
   const metrics = createMetrics('search');
   const index = createSearchIndex(createSql(pg));
-  const members = connectMemberDirectory(config.MEMBER_ADDR, config.DOWNSTREAM_TIMEOUT_MS);
-  const posts = connectPostReader(config.TIMELINE_ADDR, config.DOWNSTREAM_TIMEOUT_MS);
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH));
+  const posts = connectPostReader(config.TIMELINE_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcChannelOptions('timeline', config.GRPC_UNDER_MESH));
   const health = createHealth(
     [SERVICE_NAME],
     [

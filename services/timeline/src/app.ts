@@ -3,6 +3,7 @@
 // component tests both start the service through here, so tests run the real wiring. Serving uses
 // only the read-only connection (CONTENT_READ_DATABASE_URL); DATABASE_URL is for `migrate`.
 import type { Logger } from 'pino';
+import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createActivityPublisher } from './adapters/activity-publisher.ts';
 import { withAuthCache } from './adapters/auth-cache.ts';
 import { withAuthorCache } from './adapters/author-cache.ts';
@@ -47,7 +48,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const kafka = connectKafka(config.KAFKA_BROKERS, 'timeline-svc');
   const metrics = createMetrics('timeline');
   const members = withAuthCache(
-    withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
+    withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH)), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
     config.AUTH_CACHE_TTL_MS,
     (result) => metrics.authCache(result),
   );

@@ -37,8 +37,8 @@ const passThrough: Partial<Record<Code, FailureKind>> = {
   [Code.RESOURCE_EXHAUSTED]: 'exhausted',
 };
 
-export function connectMemberDirectory(address: string, timeoutMs: number): MemberDirectory {
-  const client = new MemberServiceClient(address, credentials.createInsecure());
+export function connectMemberDirectory(address: string, timeoutMs: number, channelOptions: Record<string, string> = {}): MemberDirectory {
+  const client = new MemberServiceClient(address, credentials.createInsecure(), channelOptions);
   const forward = (incoming: Metadata): Metadata => {
     const outgoing = new Metadata();
     for (const key of FORWARDED) {

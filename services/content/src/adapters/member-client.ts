@@ -24,8 +24,8 @@ export interface Authenticator {
   close(): void;
 }
 
-export function createAuthenticator(address: string, deadlineMs: number): Authenticator {
-  const client = new MemberServiceClient(address, credentials.createInsecure());
+export function createAuthenticator(address: string, deadlineMs: number, channelOptions: Record<string, string> = {}): Authenticator {
+  const client = new MemberServiceClient(address, credentials.createInsecure(), channelOptions);
   return {
     async authenticate(incoming, withProfile) {
       const authorization = incoming.get('authorization')[0];

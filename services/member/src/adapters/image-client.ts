@@ -15,10 +15,12 @@ export interface ImageCleanerOptions {
   readonly address: string;
   readonly timeoutMs: number;
   readonly log: { warn(obj: object, msg: string): void };
+  /** grpc-js channel options (the mesh's service config for image-svc). */
+  readonly channelOptions?: Record<string, string>;
 }
 
-export function createImageCleaner({ address, timeoutMs, log }: ImageCleanerOptions): ImageCleaner {
-  const client = new ImageServiceClient(address, credentials.createInsecure());
+export function createImageCleaner({ address, timeoutMs, log, channelOptions = {} }: ImageCleanerOptions): ImageCleaner {
+  const client = new ImageServiceClient(address, credentials.createInsecure(), channelOptions);
   return {
     deleteImages(urls, authorization) {
       if (urls.length === 0) return Promise.resolve('skipped');

@@ -23,8 +23,8 @@ export interface MemberDirectory {
   close(): void;
 }
 
-export function connectMemberDirectory(address: string, timeoutMs: number): MemberDirectory {
-  const client = new MemberServiceClient(address, credentials.createInsecure());
+export function connectMemberDirectory(address: string, timeoutMs: number, channelOptions: Record<string, string> = {}): MemberDirectory {
+  const client = new MemberServiceClient(address, credentials.createInsecure(), channelOptions);
   const member = downstream('member-svc', 'MEMBER_API_CONNECTION_ERROR', timeoutMs);
   const followerTotal = async (memberId: string, incoming: Metadata): Promise<number> => {
     const res = await member.call<ListFollowerIdsResponse>(incoming, (md, opts, cb) =>

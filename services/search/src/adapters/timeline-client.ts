@@ -28,8 +28,8 @@ export interface PostReader {
   close(): void;
 }
 
-export function connectPostReader(address: string, timeoutMs: number): PostReader {
-  const client = new TimelineServiceClient(address, credentials.createInsecure());
+export function connectPostReader(address: string, timeoutMs: number, channelOptions: Record<string, string> = {}): PostReader {
+  const client = new TimelineServiceClient(address, credentials.createInsecure(), channelOptions);
   // No reason in the catalogue names timeline-svc; INTERNAL_ERROR with UNAVAILABLE says "retry".
   const timeline = downstream('timeline-svc', 'INTERNAL_ERROR', timeoutMs);
   const statsOf = async (postId: string, incoming: Metadata): Promise<PostStats | undefined> => {

@@ -40,8 +40,9 @@ export interface MemberDirectory {
 
 type Callback<Res> = (err: ServiceError | null, res: Res) => void;
 
-export function connectMemberDirectory(address: string, deadlineMs: number): MemberDirectory {
+export function connectMemberDirectory(address: string, deadlineMs: number, channelOptions: Record<string, string> = {}): MemberDirectory {
   const client = new MemberServiceClient(address, credentials.createInsecure(), {
+    ...channelOptions,
     'grpc.keepalive_time_ms': 60_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });
