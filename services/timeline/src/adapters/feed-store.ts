@@ -23,6 +23,14 @@ export interface StoredList {
   readonly entries: FeedEntry[];
 }
 
+/** Redis could not answer (down, refusing commands while offline, timed out): readers fall back to PostgreSQL. */
+export class FeedStoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('the feed store (Redis) is unavailable', { cause });
+    this.name = 'FeedStoreUnavailable';
+  }
+}
+
 export interface FeedStore {
   /** One round trip: meta, size and the entries at ranks [start, stop] of each list. */
   load(kind: ListKind, ids: readonly string[], start: number, stop: number): Promise<StoredList[]>;
@@ -170,5 +178,23 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
       heavy?.ids.add(authorId);
     },
   };
-  return store;
+  // Every failure of this store surfaces as one type, whatever ioredis threw.
+  const guarded =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (err: unknown) {
+        throw err instanceof FeedStoreUnavailable ? err : new FeedStoreUnavailable(err);
+      }
+    };
+  return {
+    load: guarded(store.load.bind(store)),
+    replace: guarded(store.replace.bind(store)),
+    add: guarded(store.add.bind(store)),
+    remove: guarded(store.remove.bind(store)),
+    authorLists: guarded(store.authorLists.bind(store)),
+    heavyAuthors: guarded(store.heavyAuthors.bind(store)),
+    markHeavy: guarded(store.markHeavy.bind(store)),
+  };
 }

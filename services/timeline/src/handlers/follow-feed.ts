@@ -21,7 +21,7 @@
 //   storing the feed (fan-out of the same post twice is a no-op).
 // - Pages beyond what Redis holds (deep pages past the cap) and any Redis failure are served by
 //   the pull query in PostgreSQL: slower, never wrong.
-import type { FeedStore, ListKind, StoredList } from '../adapters/feed-store.ts';
+import { FeedStoreUnavailable, type FeedStore, type ListKind, type StoredList } from '../adapters/feed-store.ts';
 import type { FollowFeedMetrics } from '../adapters/metrics.ts';
 import type { LikedPostRow, PostsReader } from '../adapters/posts-reader.ts';
 import { followingFingerprint, mergeNewest, servedFromStore, type FeedEntry } from '../domain/feed.ts';
@@ -131,16 +131,10 @@ export function createFollowFeed(deps: FollowFeedDeps): FollowFeed {
         await feeds.remove('author', followingIds.filter((id) => heavy.has(id)), deleted);
       }
     } catch (err: unknown) {
-      if (!isRedisFailure(err)) throw err;
+      if (!(err instanceof FeedStoreUnavailable)) throw err;
       metrics.feedCache('follow_feed', 'error');
       deps.log.warn({ err }, 'follow feed store unavailable; reading from the database');
       return fromDatabase(followingIds, page);
     }
   };
-}
-
-/** ioredis errors (connection closed, command refused while offline, timeouts) mean "use the database". */
-function isRedisFailure(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return err.name === 'ReplyError' || err.name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ETIMEDOUT/i.test(err.message);
 }
