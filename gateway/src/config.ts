@@ -21,6 +21,7 @@ const schema = z.object({
   IMAGE_ADDR: address.default('127.0.0.1:50054').describe('image-svc gRPC address.'),
   SEARCH_ADDR: address.default('127.0.0.1:50055').describe('search-svc gRPC address.'),
   ACTIVITY_ADDR: address.default('127.0.0.1:50056').describe('activity-svc gRPC address.'),
+  OPENAPI_SERVER_URL: z.url().default('http://localhost:8080').describe('Base URL of the edge written in the OpenAPI document (`servers`); the docs page sends "Try it out" requests there.'),
   PROTO_DIR: z.string().min(1).default(DEFAULT_PROTO_DIR).describe('Folder holding dailyfeed/ and google/ protos; the routes and the OpenAPI document are read from them at startup.'),
   GRPC_SERVICE_CONFIG_DIR: z
     .string()

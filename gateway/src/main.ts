@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { createGrpcBackends } from './adapters/grpc-backends.ts';
 import { loadProtoRoot } from './adapters/proto-loader.ts';
 import { backendAddresses, ConfigError, loadConfig, type Config } from './config.ts';
-import { buildOpenApi } from './domain/openapi.ts';
+import { buildOpenApi, OPENAPI_INFO } from './domain/openapi.ts';
 import { buildRouteTable } from './domain/route-table.ts';
 import { createFailureMapper } from './domain/rpc-failure.ts';
 import { createServer } from './server.ts';
@@ -34,7 +34,7 @@ redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error (
 
 const app = createServer({
   log,
-  api: { routes, invoker, mapFailure: createFailureMapper(root), openApi: buildOpenApi(routes, { title: 'dailyfeed REST edge', version: '0.1.0' }) },
+  api: { routes, invoker, mapFailure: createFailureMapper(root), openApi: buildOpenApi(root, routes, { ...OPENAPI_INFO, serverUrl: config.OPENAPI_SERVER_URL }) },
   ...(redis === undefined
     ? {}
     : { rateLimit: { redis, keyPrefix: config.RATE_LIMIT_KEY_PREFIX, windowMs: config.RATE_LIMIT_WINDOW_MS, perIp: config.RATE_LIMIT_PER_IP, perMember: config.RATE_LIMIT_PER_MEMBER } }),

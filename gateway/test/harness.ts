@@ -67,7 +67,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const redis = options.rateLimit ? new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 }) : undefined;
   const app = createServer({
     log,
-    api: { routes, invoker, mapFailure: createFailureMapper(root), openApi: buildOpenApi(routes, { title: 'test', version: '0' }) },
+    api: { routes, invoker, mapFailure: createFailureMapper(root), openApi: buildOpenApi(root, routes, { title: 'test', version: '0', serverUrl: 'http://localhost:8080' }) },
     ...(redis && options.rateLimit
       ? { rateLimit: { redis, keyPrefix: `test:gateway:${process.pid}:${Date.now()}:${Math.random()}:`, windowMs: options.rateLimit.windowMs ?? 60_000, perIp: options.rateLimit.perIp, perMember: options.rateLimit.perMember } }
       : {}),

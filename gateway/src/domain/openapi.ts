@@ -1,48 +1,75 @@
 // The OpenAPI 3 document of the REST edge, generated from the same route table and messages
 // as the routes themselves, so the docs cannot drift from what is served. Schemas describe the
 // edge's JSON (camelCase, int64 as integers, enums without prefix, date-times as strings).
-import type { Field, Type } from 'protobufjs';
+// `required`: in request messages, the fields marked (google.api.field_behavior) = REQUIRED; in
+// response messages, the fields the edge always writes (implicit-presence scalars, lists, maps).
+// A message reached from both sides is described as the side that reaches it first.
+import type { Field, Root, Type } from 'protobufjs';
 import { enumTypeOf, messageTypeOf } from './json-in.ts';
 import { SESSION_TYPES } from './json-out.ts';
-import { enumJsonName, fieldByAnyName, FLOAT_TYPES, jsonNameOf, LONG_TYPES } from './proto-json.ts';
+import { accessOf, errorResponses, headerParameters, securityOf, sharedComponents, successHeaders } from './openapi-common.ts';
+import { enumJsonName, fieldByAnyName, FLOAT_TYPES, isProto3Optional, jsonNameOf, LONG_TYPES } from './proto-json.ts';
 import type { RouteSpec } from './route-table.ts';
 
 type Schema = Record<string, unknown>;
+/** Whether a message is read from a request (field behaviour decides) or written in a response. */
+type Side = 'request' | 'response';
+type RefOf = (type: Type, side: Side) => Schema;
 
-const ERROR_BODY: Schema = {
-  type: 'object',
-  required: ['statusCode', 'resultCode', 'message', 'path'],
-  properties: {
-    statusCode: { type: 'integer', description: 'Equal to the HTTP status.' },
-    resultCode: { type: 'string', enum: ['FAIL'] },
-    message: { type: 'string' },
-    path: { type: 'string' },
-    reason: { type: 'string', description: 'google.rpc.ErrorInfo reason, e.g. POST_NOT_FOUND.' },
-  },
+export interface OpenApiInfo {
+  readonly title: string;
+  readonly version: string;
+  /** Base URL of the edge shown by the docs page ("Try it out" sends requests there). */
+  readonly serverUrl: string;
+}
+
+/** Title and version of the served and the committed document. */
+export const OPENAPI_INFO = { title: 'dailyfeed REST edge', version: '0.1.0' } as const;
+
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  member: 'Accounts, sessions, profiles and the follow graph (member-svc).',
+  content: 'Writes: posts, comments, replies and likes (content-svc).',
+  timeline: 'Reads: feeds, post and comment details and lists (timeline-svc).',
+  image: 'Image upload, view and delete (image-svc).',
+  search: 'Full-text search and bulk counts (search-svc).',
+  activity: 'The activity log (activity-svc).',
 };
 
-export function buildOpenApi(routes: readonly RouteSpec[], info: { title: string; version: string }): Schema {
-  const schemas: Record<string, Schema> = { ErrorBody: ERROR_BODY };
-  const ref = (type: Type): Schema => ({ $ref: `#/components/schemas/${addMessage(type, schemas)}` });
+export function buildOpenApi(root: Root, routes: readonly RouteSpec[], info: OpenApiInfo): Schema {
+  const components = sharedComponents(root) as { schemas: Record<string, Schema> } & Schema;
+  const schemas = components.schemas;
+  const ref: RefOf = (type, side) => ({ $ref: `#/components/schemas/${addMessage(type, side, schemas)}` });
   const paths: Record<string, Record<string, Schema>> = {};
   for (const route of routes) {
     const path = route.template.replace(/\{([^}=]+)(=[^}]*)?\}/g, (_m, name: string) => `{${name}}`);
+    const access = accessOf(route);
     const operation: Schema = {
       operationId: `${route.service.split('.').pop() ?? route.service}_${route.rpc}`,
       tags: [route.backend],
-      summary: firstSentence(route.comment),
+      summary: firstSentence(route.comment) ?? route.rpc,
       description: route.comment ?? undefined,
-      parameters: parametersOf(route),
-      responses: {
-        [String(route.successStatus)]: successResponse(route, ref, schemas),
-        default: { description: 'Error with the real HTTP status.', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } },
-      },
+      security: securityOf(access),
+      parameters: [...parametersOf(route), ...headerParameters(route)],
+      responses: { [String(route.successStatus)]: successResponse(route, ref), ...errorResponses(route, access) },
     };
-    const body = requestBodyOf(route, ref, schemas);
+    const body = requestBodyOf(route, ref);
     if (body !== undefined) operation['requestBody'] = body;
     (paths[path] ??= {})[route.verb.toLowerCase()] = operation;
   }
-  return { openapi: '3.0.3', info, paths, components: { schemas } };
+  const tags = [...new Set(routes.map((r) => r.backend))].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name }));
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: info.title,
+      version: info.version,
+      description: 'The REST edge of dailyfeed: the original `/api/...` contract, transcoded to the gRPC services.',
+      license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
+    },
+    servers: [{ url: info.serverUrl, description: 'The edge' }],
+    tags,
+    paths,
+    components,
+  };
 }
 
 function parametersOf(route: RouteSpec): Schema[] {
@@ -60,7 +87,7 @@ function parametersOf(route: RouteSpec): Schema[] {
   return params;
 }
 
-function requestBodyOf(route: RouteSpec, ref: (t: Type) => Schema, schemas: Record<string, Schema>): Schema | undefined {
+function requestBodyOf(route: RouteSpec, ref: RefOf): Schema | undefined {
   if (route.body === '') return undefined;
   const fileField = route.requestType.fieldsArray.find((f) => f.type === 'bytes');
   if (fileField !== undefined) {
@@ -68,30 +95,32 @@ function requestBodyOf(route: RouteSpec, ref: (t: Type) => Schema, schemas: Reco
     return { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties } } } };
   }
   let schema: Schema;
-  if (route.body === '*') schema = ref(route.requestType);
+  if (route.body === '*') schema = ref(route.requestType, 'request');
   else {
     const field = fieldByAnyName(route.requestType, route.body);
-    schema = field ? fieldSchema(field, ref, schemas) : {};
+    schema = field ? fieldSchema(field, (t) => ref(t, 'request')) : {};
   }
   // Any Content-Type is parsed as JSON (the frontend sends text/plain on some calls).
   return { required: false, content: { 'application/json': { schema }, 'text/plain': { schema } } };
 }
 
-function successResponse(route: RouteSpec, ref: (t: Type) => Schema, schemas: Record<string, Schema>): Schema {
-  let data: Schema = ref(route.responseType);
-  if (route.responseBody !== '') {
+function successResponse(route: RouteSpec, ref: RefOf): Schema {
+  let data: Schema;
+  if (route.responseBody === '') data = ref(route.responseType, 'response');
+  else {
     const field = fieldByAnyName(route.responseType, route.responseBody);
     const nested = field ? messageTypeOf(field) : undefined;
     if (nested?.fullName === '.google.api.HttpBody') {
-      return { description: 'Raw bytes with their own Content-Type (not enveloped).', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } };
+      return { description: 'Raw bytes with their own Content-Type (not enveloped).', headers: successHeaders(), content: { '*/*': { schema: { type: 'string', format: 'binary' } } } };
     }
-    data = field ? fieldSchema(field, ref, schemas) : {};
+    data = field ? fieldSchema(field, (t) => ref(t, 'response')) : {};
   }
   const sessionNote = route.responseType.fieldsArray.some((f) => messageTypeOf(f)?.fullName === '.dailyfeed.member.v1.IssuedTokens')
     ? ' Sets `Authorization: Bearer <access token>` and the `refresh_token` HttpOnly cookie.'
     : '';
   return {
     description: `Success envelope.${sessionNote}`,
+    headers: successHeaders(),
     content: {
       'application/json': {
         schema: {
@@ -104,21 +133,46 @@ function successResponse(route: RouteSpec, ref: (t: Type) => Schema, schemas: Re
   };
 }
 
-function addMessage(type: Type, schemas: Record<string, Schema>): string {
+function addMessage(type: Type, side: Side, schemas: Record<string, Schema>): string {
   const name = type.fullName.replace(/^\./, '');
   if (schemas[name] !== undefined) return name;
   const properties: Record<string, Schema> = {};
-  schemas[name] = { type: 'object', description: type.comment ?? undefined, properties };
-  const ref = (t: Type): Schema => ({ $ref: `#/components/schemas/${addMessage(t, schemas)}` });
+  const required: string[] = [];
+  const schema: Schema = { type: 'object', description: type.comment ?? undefined, properties };
+  schemas[name] = schema;
+  const ref = (t: Type): Schema => ({ $ref: `#/components/schemas/${addMessage(t, side, schemas)}` });
   for (const field of type.fieldsArray) {
     const nested = messageTypeOf(field);
     if (nested !== undefined && SESSION_TYPES.has(nested.fullName.replace(/^\./, ''))) continue;
-    properties[jsonNameOf(field)] = { ...fieldSchema(field, ref, schemas), description: field.comment ?? undefined };
+    properties[jsonNameOf(field)] = described(fieldSchema(field, ref), field.comment);
+    if (side === 'request' ? isRequiredInput(field) : isAlwaysWritten(field)) required.push(jsonNameOf(field));
   }
+  if (required.length > 0) schema['required'] = required;
   return name;
 }
 
-function fieldSchema(field: Field, ref: (t: Type) => Schema, _schemas: Record<string, Schema>): Schema {
+/** A field's schema with its comment; a bare $ref takes no siblings in OpenAPI 3.0, so it is wrapped. */
+function described(schema: Schema, comment: string | null): Schema {
+  if (comment === null) return schema;
+  return schema['$ref'] !== undefined ? { allOf: [schema], description: comment } : { ...schema, description: comment };
+}
+
+const FIELD_BEHAVIOR = '(google.api.field_behavior)';
+
+function isRequiredInput(field: Field): boolean {
+  const behavior = field.options?.[FIELD_BEHAVIOR] as unknown;
+  const values = Array.isArray(behavior) ? (behavior as unknown[]) : [behavior];
+  return values.includes('REQUIRED') || values.includes(2);
+}
+
+/** Mirrors json-out: implicit-presence scalars, lists and maps are always written; enums at 0, messages and optional fields are left out when unset. */
+function isAlwaysWritten(field: Field): boolean {
+  if (field.repeated || field.map) return true;
+  if (messageTypeOf(field) !== undefined || enumTypeOf(field) !== undefined) return false;
+  return !isProto3Optional(field) && field.partOf === null;
+}
+
+function fieldSchema(field: Field, ref: (t: Type) => Schema): Schema {
   const nested = messageTypeOf(field);
   const single = nested !== undefined && !isTimestamp(field) ? ref(nested) : scalarSchema(field);
   if (field.map) return { type: 'object', additionalProperties: single };

@@ -14,6 +14,64 @@ import { Timestamp } from "../../../google/protobuf/timestamp.ts";
  * Contracts only: no service is defined here.
  */
 
+/** Whether an RPC needs the caller's access token. */
+export const Access = {
+  /** ACCESS_UNSPECIFIED - Same as ACCESS_MEMBER. */
+  ACCESS_UNSPECIFIED: 0,
+  /** ACCESS_PUBLIC - No token needed (signup, login, refresh, public counts and image views). */
+  ACCESS_PUBLIC: 1,
+  /**
+   * ACCESS_OPTIONAL - Works without a token; with one, it must be valid and the answer is the caller's (e.g. an
+   * upload is owned by the caller).
+   */
+  ACCESS_OPTIONAL: 2,
+  /** ACCESS_MEMBER - A valid access token is required. */
+  ACCESS_MEMBER: 3,
+} as const;
+
+export type Access = typeof Access[keyof typeof Access];
+
+export namespace Access {
+  export type ACCESS_UNSPECIFIED = typeof Access.ACCESS_UNSPECIFIED;
+  export type ACCESS_PUBLIC = typeof Access.ACCESS_PUBLIC;
+  export type ACCESS_OPTIONAL = typeof Access.ACCESS_OPTIONAL;
+  export type ACCESS_MEMBER = typeof Access.ACCESS_MEMBER;
+}
+
+export function accessFromJSON(object: any): Access {
+  switch (object) {
+    case 0:
+    case "ACCESS_UNSPECIFIED":
+      return Access.ACCESS_UNSPECIFIED;
+    case 1:
+    case "ACCESS_PUBLIC":
+      return Access.ACCESS_PUBLIC;
+    case 2:
+    case "ACCESS_OPTIONAL":
+      return Access.ACCESS_OPTIONAL;
+    case 3:
+    case "ACCESS_MEMBER":
+      return Access.ACCESS_MEMBER;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Access");
+  }
+}
+
+export function accessToJSON(object: Access): string {
+  switch (object) {
+    case Access.ACCESS_UNSPECIFIED:
+      return "ACCESS_UNSPECIFIED";
+    case Access.ACCESS_PUBLIC:
+      return "ACCESS_PUBLIC";
+    case Access.ACCESS_OPTIONAL:
+      return "ACCESS_OPTIONAL";
+    case Access.ACCESS_MEMBER:
+      return "ACCESS_MEMBER";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Access");
+  }
+}
+
 /**
  * The catalogue of error reasons (original-system §10.1). A failed call carries one of these,
  * without the REASON_ prefix, as google.rpc.ErrorInfo.reason in its status details, e.g.
