@@ -109,12 +109,33 @@ function installObservability(app: FastifyInstance): void {
     registers: [registry],
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // The labelled child of each (route, method, status) is looked up once: prom-client would
+  // otherwise validate and hash the label object on every observation.
+  const observers = new Map<string, Map<number, Histogram.Internal<'route' | 'method' | 'status'>>>();
+  const observerOf = (route: string, method: string, status: number): Histogram.Internal<'route' | 'method' | 'status'> => {
+    const key = `${method} ${route}`;
+    let byStatus = observers.get(key);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      observers.set(key, byStatus);
+    }
+    let observer = byStatus.get(status);
+    if (observer === undefined) {
+      observer = requests.labels({ route, method, status: String(status) });
+      byStatus.set(status, observer);
+    }
+    return observer;
+  };
+
+  // A callback hook: it runs on every request and needs no promise.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    requests.observe({ route, method: request.method, status: String(status) }, reply.elapsedTime / 1000);
+    const elapsedMs = reply.elapsedTime;
+    observerOf(route, request.method, status).observe(elapsedMs / 1000);
     // One line per request; never headers or bodies (tokens, passwords and emails live there).
-    request.log.info({ method: request.method, route, status, durationMs: Math.round(reply.elapsedTime * 10) / 10, requestId: request.id }, 'request');
+    request.log.info({ method: request.method, route, status, durationMs: Math.round(elapsedMs * 10) / 10, requestId: request.id }, 'request');
+    done();
   });
 
   app.get('/metrics', async (_request, reply) => {
