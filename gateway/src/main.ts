@@ -40,6 +40,7 @@ const app = createServer({
   ...(redis === undefined
     ? {}
     : { rateLimit: { redis, keyPrefix: config.RATE_LIMIT_KEY_PREFIX, windowMs: config.RATE_LIMIT_WINDOW_MS, perIp: config.RATE_LIMIT_PER_IP, perMember: config.RATE_LIMIT_PER_MEMBER } }),
+  shedding: { maxInFlight: config.SHED_MAX_IN_FLIGHT, maxInFlightPerBackend: config.SHED_MAX_IN_FLIGHT_PER_BACKEND, retryAfterSeconds: config.SHED_RETRY_AFTER_SECONDS },
   edge: {
     frontendOrigins: config.FRONTEND_ORIGINS,
     cookieSecure: config.COOKIE_SECURE,
