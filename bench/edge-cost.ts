@@ -10,6 +10,14 @@
 //   node bench/edge-cost.ts [--requests 20000] [--concurrency 16] [--path /api/...]
 //                           [--profile DIR]   (gateway under --cpu-prof; prints top self time)
 //                           [--rate-limit]    (edge limits on, Redis at REDIS_URL)
+//                           [--backend-ms 40 --backend-capacity 4]  (a backend that saturates:
+//                              at most that many calls at once, each that long, others queue)
+//                           [--shed 8]        (SHED_MAX_IN_FLIGHT_PER_BACKEND of the edge)
+//                           [--rate 200]      (open loop: requests start at this rate whatever
+//                              is still in flight; latency from each scheduled start)
+// With --backend-ms, 503s from load shedding are counted, not fatal; latency percentiles are of
+// the admitted (200) requests. Closed loop, a shed client retries at once (the harshest case);
+// open loop, a shed request is simply done.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -30,8 +38,15 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     'rate-limit': { type: 'boolean', default: false },
     'serve-backend': { type: 'string' },
+    'backend-ms': { type: 'string', default: '0' },
+    'backend-capacity': { type: 'string', default: '4' },
+    shed: { type: 'string' },
+    rate: { type: 'string' },
   },
 });
+
+/** Requests answered 503 by the edge's load shedding (with --backend-ms). */
+let shed = 0;
 
 if (args['serve-backend'] !== undefined) {
   await serveBackend(Number(args['serve-backend']));
@@ -43,7 +58,26 @@ if (args['serve-backend'] !== undefined) {
 async function serveBackend(port: number): Promise<void> {
   const page: ListFollowingPostsResponse = { content: Array.from({ length: 10 }, (_, i) => post(i)), page: 0, size: 10, hasNext: true };
   const server = new Server();
-  server.addService(TimelineServiceService, { listFollowingPosts: (_call: unknown, callback: (err: null, value: ListFollowingPostsResponse) => void) => callback(null, page) });
+  const serviceMs = Number(args['backend-ms']);
+  const capacity = Number(args['backend-capacity']);
+  const waiting: (() => void)[] = [];
+  let busy = 0;
+  const serve = (answer: () => void): void => {
+    busy += 1;
+    setTimeout(() => {
+      answer();
+      busy -= 1;
+      waiting.shift()?.();
+    }, serviceMs);
+  };
+  server.addService(TimelineServiceService, {
+    listFollowingPosts: (_call: unknown, callback: (err: null, value: ListFollowingPostsResponse) => void) => {
+      const answer = (): void => callback(null, page);
+      if (serviceMs <= 0) answer();
+      else if (busy < capacity) serve(answer);
+      else waiting.push(() => serve(answer));
+    },
+  });
   await new Promise<void>((resolve, reject) => server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
   process.on('SIGTERM', () => server.tryShutdown(() => process.exit(0)));
 }
@@ -68,7 +102,7 @@ function post(i: number): Post {
 
 async function runBench(): Promise<void> {
   const [backendPort, httpPort] = [await freePort(), await freePort()];
-  const backend = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve-backend', String(backendPort)], { stdio: 'inherit' });
+  const backend = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve-backend', String(backendPort), '--backend-ms', args['backend-ms'], '--backend-capacity', args['backend-capacity']], { stdio: 'inherit' });
   const profileDir = args.profile === undefined ? undefined : join(process.cwd(), args.profile);
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
   const gateway = spawn(process.execPath, [...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), join(root, 'gateway/src/main.ts')], {
@@ -80,13 +114,14 @@ async function runBench(): Promise<void> {
       TIMELINE_ADDR: `127.0.0.1:${backendPort}`,
       RATE_LIMIT_ENABLED: String(args['rate-limit']),
       LOG_LEVEL: 'info',
+      ...(args.shed === undefined ? {} : { SHED_MAX_IN_FLIGHT_PER_BACKEND: args.shed }),
     },
   });
   try {
     const base = `http://127.0.0.1:${httpPort}`;
     await waitUntilUp(`${base}/healthz`);
     const concurrency = Number(args.concurrency);
-    const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+    const agent = new Agent({ keepAlive: true, maxSockets: args.rate === undefined ? concurrency : 4096 });
     const get = (): Promise<number> => timedGet(agent, `${base}${args.path}`);
     const firstStatus = await get();
     if (firstStatus !== 200) throw new Error(`GET ${args.path} answered ${firstStatus}`);
@@ -96,13 +131,15 @@ async function runBench(): Promise<void> {
     const mine = (m: Map<string, number>): Map<string, number> => new Map([...m].filter(([name]) => name in pids));
     const before = mine(cpuSnapshot(pids));
     const started = performance.now();
-    const latencies = await drive(get, Number(args.requests), concurrency);
+    const shedBefore = shed;
+    const latencies = args.rate === undefined ? await drive(get, Number(args.requests), concurrency) : await driveOpen(get, Number(args.requests), Number(args.rate));
     const seconds = (performance.now() - started) / 1000;
     const after = mine(cpuSnapshot(pids));
     latencies.sort((a, b) => a - b);
     const at = (q: number): string => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(2);
     process.stdout.write(
-      `GET ${args.path} x${latencies.length} at ${concurrency} in flight: ${(latencies.length / seconds).toFixed(0)} req/s, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms\n` +
+      `GET ${args.path} x${latencies.length} ${args.rate === undefined ? `at ${concurrency} in flight` : `offered ${args.rate}/s`}: ${(latencies.length / seconds).toFixed(0)} req/s, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms` +
+        `${shed > shedBefore ? `, ${shed - shedBefore} shed (503)` : ''}\n` +
         `  ${cpuPerRequest(before, after, latencies.length)}\n`,
     );
     agent.destroy();
@@ -126,7 +163,7 @@ async function waitUntilUp(url: string): Promise<void> {
   throw new Error(`gateway not up at ${url}`);
 }
 
-/** `count` requests, `concurrency` at a time; the latency (ms) of each, or throws on a non-200. */
+/** `count` answered (200) requests, `concurrency` at a time, their latencies (ms); 503s counted. */
 async function drive(get: () => Promise<number>, count: number, concurrency: number): Promise<number[]> {
   const latencies: number[] = [];
   let issued = 0;
@@ -136,11 +173,37 @@ async function drive(get: () => Promise<number>, count: number, concurrency: num
         issued += 1;
         const t0 = performance.now();
         const status = await get();
+        if (status === 503 && Number(args['backend-ms']) > 0) {
+          shed += 1;
+          issued -= 1;
+          continue;
+        }
         latencies.push(performance.now() - t0);
         if (status !== 200) throw new Error(`status ${status}`);
       }
     }),
   );
+  return latencies;
+}
+
+/** Open loop: request i starts at i / rate s, in flight or not; latencies of the 200s. */
+async function driveOpen(get: () => Promise<number>, count: number, rate: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const scheduled = started + (i * 1000) / rate;
+    const wait = scheduled - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      get().then((status) => {
+        if (status === 503) shed += 1;
+        else if (status === 200) latencies.push(performance.now() - scheduled);
+        else throw new Error(`status ${status}`);
+      }),
+    );
+  }
+  await Promise.all(pending);
   return latencies;
 }
 
