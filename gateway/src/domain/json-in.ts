@@ -31,7 +31,7 @@ export function messageFromJson(type: Type, json: unknown, where = ''): ProtoObj
   }
   // Some requests document "" as "absent" for their optional strings (e.g. SignupRequest, whose
   // frontend form sends every empty field as "").
-  const emptyIsAbsent = /""\s+as\s+absent/i.test(type.comment ?? '');
+  const emptyIsAbsent = emptyIsAbsentOf(type);
   const out: ProtoObject = {};
   for (const [key, value] of Object.entries(json)) {
     const field = fieldByAnyName(type, key);
@@ -40,6 +40,17 @@ export function messageFromJson(type: Type, json: unknown, where = ''): ProtoObj
     out[field.name] = fieldValue(field, value, join(where, jsonNameOf(field)), 'json');
   }
   return out;
+}
+
+const emptyIsAbsentByType = new WeakMap<Type, boolean>();
+
+function emptyIsAbsentOf(type: Type): boolean {
+  let answer = emptyIsAbsentByType.get(type);
+  if (answer === undefined) {
+    answer = /""\s+as\s+absent/i.test(type.comment ?? '');
+    emptyIsAbsentByType.set(type, answer);
+  }
+  return answer;
 }
 
 /** A path variable or query parameter (strings) into `target` at `fieldPath`. */

@@ -2,72 +2,137 @@
 // camelCase names, int64 as JSON numbers when safe (ids and counts alike), enums without their
 // prefix, Timestamps as ISO-8601 with offset, implicit-presence scalars always written (a count
 // of 0 is `0`, never absent or null), unset optional fields and messages left out.
+//
+// Every message type is compiled once, on first use, into a shaper: a flat list of its fields,
+// each with its JSON name and a value converter chosen from its descriptor. A response then
+// costs one pass over its values; no descriptor is read, no name computed, per request.
 import type { Field, Type } from 'protobufjs';
 import { enumTypeOf, messageTypeOf } from './json-in.ts';
 import { enumJsonName, isProto3Optional, jsonNameOf, LONG_TYPES } from './proto-json.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
 
 /** Field types the edge turns into headers or cookies; they never appear in a JSON body. */
 export const SESSION_TYPES = new Set(['dailyfeed.member.v1.IssuedTokens', 'dailyfeed.member.v1.SessionCleared']);
 
-interface LongLike {
-  toString(): string;
+/** A decoded message (or undefined/null) -> its JSON object. */
+export type MessageShaper = (message: unknown) => JsonObject;
+/** One field of a decoded message -> its JSON, or undefined when it is left out. */
+type FieldShaper = (source: Record<string, unknown>) => Json | undefined;
+type ValueShaper = (value: unknown) => Json | undefined;
+
+interface CompiledField {
+  readonly jsonName: string;
+  readonly shape: FieldShaper;
 }
 
-export function messageToJson(type: Type, message: unknown): { [key: string]: Json } {
-  const source = (message ?? {}) as Record<string, unknown>;
-  const out: { [key: string]: Json } = {};
-  for (const field of type.fieldsArray) {
-    const nested = messageTypeOf(field);
-    if (nested !== undefined && SESSION_TYPES.has(nested.fullName.replace(/^\./, ''))) continue;
-    const value = fieldJson(field, source);
-    if (value !== undefined) out[jsonNameOf(field)] = value;
-  }
-  return out;
+const EMPTY: Record<string, unknown> = {};
+const shapers = new WeakMap<Type, MessageShaper>();
+const fieldShapers = new WeakMap<Field, FieldShaper>();
+
+export function messageToJson(type: Type, message: unknown): JsonObject {
+  return shaperOf(type)(message);
 }
 
 /** The JSON of one field of a decoded message, or undefined when it is left out. */
 export function fieldJson(field: Field, source: Record<string, unknown>): Json | undefined {
-  const present = Object.prototype.hasOwnProperty.call(source, field.name) && source[field.name] !== null && source[field.name] !== undefined;
-  const value = source[field.name];
-  if (field.map) {
-    const out: { [key: string]: Json } = {};
-    for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) {
-      const json = singleJson(field, v);
-      if (json !== undefined) out[k] = json;
+  return fieldShaperOf(field)(source);
+}
+
+export function shaperOf(type: Type): MessageShaper {
+  const known = shapers.get(type);
+  if (known !== undefined) return known;
+  // Recursive types (a comment with replies) reach themselves while compiling: they get this
+  // forwarder, which calls the compiled shaper once it exists.
+  const slot: { compiled?: MessageShaper } = {};
+  shapers.set(type, (message) => (slot.compiled ?? shaperOf(type))(message));
+  slot.compiled = compileMessage(type);
+  shapers.set(type, slot.compiled);
+  return slot.compiled;
+}
+
+export function fieldShaperOf(field: Field): FieldShaper {
+  let shaper = fieldShapers.get(field);
+  if (shaper === undefined) {
+    shaper = compileField(field);
+    fieldShapers.set(field, shaper);
+  }
+  return shaper;
+}
+
+function compileMessage(type: Type): MessageShaper {
+  const fields: CompiledField[] = [];
+  for (const field of type.fieldsArray) {
+    const nested = messageTypeOf(field);
+    if (nested !== undefined && SESSION_TYPES.has(fullName(nested))) continue;
+    fields.push({ jsonName: jsonNameOf(field), shape: fieldShaperOf(field) });
+  }
+  const count = fields.length;
+  return (message) => {
+    const source = (message ?? EMPTY) as Record<string, unknown>;
+    const out: JsonObject = {};
+    for (let i = 0; i < count; i += 1) {
+      const field = fields[i] as CompiledField;
+      const value = field.shape(source);
+      if (value !== undefined) out[field.jsonName] = value;
     }
     return out;
+  };
+}
+
+function compileField(field: Field): FieldShaper {
+  const name = field.name;
+  const single = valueShaperOf(field);
+  if (field.map) {
+    return (source) => {
+      const out: JsonObject = {};
+      for (const [k, v] of Object.entries((source[name] ?? EMPTY) as Record<string, unknown>)) {
+        const json = single(v);
+        if (json !== undefined) out[k] = json;
+      }
+      return out;
+    };
   }
   if (field.repeated) {
-    const items = Array.isArray(value) ? (value as unknown[]) : [];
-    return items.map((v) => singleJson(field, v) ?? null);
+    return (source) => {
+      const items = source[name];
+      if (!Array.isArray(items)) return [];
+      const out: Json[] = new Array<Json>(items.length);
+      for (let i = 0; i < items.length; i += 1) out[i] = single(items[i]) ?? null;
+      return out;
+    };
   }
   const explicitPresence = messageTypeOf(field) !== undefined || isProto3Optional(field) || field.partOf !== null;
-  if (explicitPresence && !present) return undefined;
-  return singleJson(field, value);
+  if (!explicitPresence) return (source) => single(source[name]);
+  // protobufjs keeps defaults on the prototype: only an own, non-null value is "set".
+  return (source) => {
+    const value = source[name];
+    return value === null || value === undefined || !Object.prototype.hasOwnProperty.call(source, name) ? undefined : single(value);
+  };
 }
 
-function singleJson(field: Field, value: unknown): Json | undefined {
+function valueShaperOf(field: Field): ValueShaper {
   const nested = messageTypeOf(field);
-  if (nested !== undefined) return messageJson(nested, value);
+  if (nested !== undefined) {
+    if (fullName(nested) === 'google.protobuf.Timestamp') return (value) => (value === null || value === undefined ? undefined : timestampJson(value as Record<string, unknown>));
+    const shapeNested = shaperOf(nested);
+    return (value) => (value === null || value === undefined ? undefined : shapeNested(value));
+  }
   const enumType = enumTypeOf(field);
   if (enumType !== undefined) {
+    const names = new Map<number, string>();
+    for (const id of Object.values(enumType.values)) names.set(id, enumJsonName(enumType, id) ?? String(id));
     // UNSPECIFIED (0) is "no value": left out rather than sent as a name the original never had.
-    const n = typeof value === 'number' ? value : 0;
-    return n === 0 ? undefined : (enumJsonName(enumType, n) ?? n);
+    return (value) => {
+      const n = typeof value === 'number' ? value : 0;
+      return n === 0 ? undefined : (names.get(n) ?? n);
+    };
   }
-  if (LONG_TYPES.has(field.type)) return longJson(value);
-  if (field.type === 'bytes') return Buffer.from((value ?? new Uint8Array()) as Uint8Array).toString('base64');
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
-  return defaultOf(field.type);
-}
-
-function messageJson(type: Type, value: unknown): Json | undefined {
-  if (value === null || value === undefined) return undefined;
-  const name = type.fullName.replace(/^\./, '');
-  if (name === 'google.protobuf.Timestamp') return timestampJson(value as Record<string, unknown>);
-  return messageToJson(type, value);
+  if (LONG_TYPES.has(field.type)) return longJson;
+  if (field.type === 'bytes') return (value) => Buffer.from((value ?? new Uint8Array()) as Uint8Array).toString('base64');
+  const fallback = defaultOf(field.type);
+  return (value) => (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string' ? value : fallback);
 }
 
 /** {seconds, nanos} -> "2025-11-02T09:15:00.000Z" (always UTC, always with an offset). */
@@ -77,11 +142,29 @@ export function timestampJson(value: Record<string, unknown>): string {
   return new Date(seconds * 1000 + Math.floor(nanos / 1e6)).toISOString();
 }
 
+interface LongBits {
+  readonly low: number;
+  readonly high: number;
+  readonly unsigned?: boolean;
+}
+
 /** int64 -> a JSON number when it is a safe integer, else its decimal string (no precision lost). */
 export function longJson(value: unknown): number | string {
   if (typeof value === 'number') return value;
-  const text = typeof value === 'string' ? value : value !== null && typeof value === 'object' ? (value as LongLike).toString() : '0';
-  const n = Number(text);
+  if (typeof value === 'string') return safeOrText(Number(value), value);
+  if (value === null || typeof value !== 'object') return 0;
+  // protobufjs decodes int64 as a Long {low, high}: the number straight from its two halves
+  // (exact whenever the result is a safe integer), its decimal text only when it is not.
+  const bits = value as LongBits;
+  if (typeof bits.low === 'number' && typeof bits.high === 'number') {
+    const n = (bits.unsigned === true ? bits.high >>> 0 : bits.high) * 4294967296 + (bits.low >>> 0);
+    if (Number.isSafeInteger(n)) return n;
+  }
+  const text = (value as { toString(): string }).toString();
+  return safeOrText(Number(text), text);
+}
+
+function safeOrText(n: number, text: string): number | string {
   return Number.isSafeInteger(n) ? n : text;
 }
 
@@ -89,4 +172,8 @@ function defaultOf(type: string): Json {
   if (type === 'bool') return false;
   if (type === 'string') return '';
   return 0;
+}
+
+function fullName(type: Type): string {
+  return type.fullName.replace(/^\./, '');
 }

@@ -19,12 +19,23 @@ export function jsonNameOf(field: Field): string {
   return field.jsonName ?? field.name;
 }
 
-/** Looks a field up by its JSON name or its proto name. */
+const fieldIndexes = new WeakMap<Type, ReadonlyMap<string, Field>>();
+
+/** Looks a field up by its JSON name or its proto name (an index built once per type). */
 export function fieldByAnyName(type: Type, key: string): Field | undefined {
-  for (const field of type.fieldsArray) {
-    if (jsonNameOf(field) === key || field.name === key) return field;
+  let index = fieldIndexes.get(type);
+  if (index === undefined) {
+    const byName = new Map<string, Field>();
+    // Filled from the last field to the first, so on a name clash the first field in declaration
+    // order wins, as a linear scan would decide.
+    for (const field of [...type.fieldsArray].reverse()) {
+      byName.set(jsonNameOf(field), field);
+      byName.set(field.name, field);
+    }
+    index = byName;
+    fieldIndexes.set(type, index);
   }
-  return undefined;
+  return index.get(key);
 }
 
 /** proto3 `optional` (explicit presence), as opposed to a member of a real oneof. */

@@ -41,24 +41,50 @@ export function buildRequest(route: RouteSpec, input: HttpInput): ProtoObject {
       request[field.name] = bodyType === undefined ? messageFromJson(type, { [field.name]: input.body })[field.name] : messageFromJson(bodyType, input.body);
     }
   }
-  if (route.body !== '*') applyQuery(route, type, request, input.query);
+  const plan = planOf(route);
+  if (route.body !== '*') applyQuery(plan, type, request, input.query);
   for (const file of input.files) applyFile(type, request, file);
   for (const variable of route.variables) {
     const value = input.params[variable.param];
     if (value !== undefined) setFromText(type, request, variable.fieldPath, value);
   }
-  applyEdgeFields(type, request, input);
+  applyEdgeFields(plan, request, input);
   return request;
 }
 
-function applyQuery(route: RouteSpec, type: Type, request: ProtoObject, query: HttpInput['query']): void {
-  const bound = new Set([route.body, ...route.variables.map((v) => v.fieldPath.join('.'))]);
-  for (const [key, value] of Object.entries(query)) {
-    const path = key.split('.');
-    const top = fieldByAnyName(type, path[0] ?? '');
+/** What a route's request needs beyond the HttpRule, read from its descriptors once. */
+interface RoutePlan {
+  /** Fields the path or the body fill, which the query may not override. */
+  readonly bound: ReadonlySet<string>;
+  /** A string `refresh_token` field, filled from the cookie when the request left it unset. */
+  readonly refreshField: string | undefined;
+  /** ClientInfo fields, filled from the User-Agent and the client address. */
+  readonly clientInfoFields: readonly string[];
+}
+
+const plans = new WeakMap<RouteSpec, RoutePlan>();
+
+function planOf(route: RouteSpec): RoutePlan {
+  let plan = plans.get(route);
+  if (plan === undefined) {
+    const type = route.requestType;
+    const refresh = type.fieldsArray.find((f) => f.name === 'refresh_token' && f.type === 'string');
+    const clientInfoFields = type.fieldsArray.filter((f) => messageTypeOf(f)?.fullName.replace(/^\./, '') === CLIENT_INFO).map((f) => f.name);
+    plan = { bound: new Set([route.body, ...route.variables.map((v) => v.fieldPath.join('.'))]), refreshField: refresh?.name, clientInfoFields };
+    plans.set(route, plan);
+  }
+  return plan;
+}
+
+function applyQuery(plan: RoutePlan, type: Type, request: ProtoObject, query: HttpInput['query']): void {
+  for (const key of Object.keys(query)) {
+    const value = query[key];
+    if (value === undefined) continue;
+    const dot = key.indexOf('.');
+    const top = fieldByAnyName(type, dot < 0 ? key : key.slice(0, dot));
     // Unknown parameters (e.g. the original's `sort`) are ignored, as Spring did.
-    if (top === undefined || bound.has(top.name)) continue;
-    setFromText(type, request, path, value);
+    if (top === undefined || plan.bound.has(top.name)) continue;
+    setFromText(type, request, dot < 0 ? [key] : key.split('.'), value);
   }
 }
 
@@ -72,16 +98,11 @@ function applyFile(type: Type, request: ProtoObject, file: UploadedFile): void {
   if (type.fields['content_type']?.type === 'string') request['content_type'] = file.contentType;
 }
 
-function applyEdgeFields(type: Type, request: ProtoObject, input: HttpInput): void {
-  for (const field of type.fieldsArray) {
-    if (field.name === 'refresh_token' && field.type === 'string' && request[field.name] === undefined && input.refreshTokenCookie !== undefined) {
-      request[field.name] = input.refreshTokenCookie;
-    }
-    const nested = messageTypeOf(field);
-    if (nested !== undefined && nested.fullName.replace(/^\./, '') === CLIENT_INFO) {
-      request[field.name] = { device_info: input.userAgent.slice(0, 500), ip_address: input.clientIp };
-    }
+function applyEdgeFields(plan: RoutePlan, request: ProtoObject, input: HttpInput): void {
+  if (plan.refreshField !== undefined && request[plan.refreshField] === undefined && input.refreshTokenCookie !== undefined) {
+    request[plan.refreshField] = input.refreshTokenCookie;
   }
+  for (const name of plan.clientInfoFields) request[name] = { device_info: input.userAgent.slice(0, 500), ip_address: input.clientIp };
 }
 
 /** Encodes the built request; anything protobufjs still rejects is the client's input. */

@@ -30,12 +30,17 @@ export function installPlumbing(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: they run on every request and need no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (!NULL_BODY_STATUSES.has(reply.statusCode)) return payload;
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (!NULL_BODY_STATUSES.has(reply.statusCode)) {
+      done(null, payload);
+      return;
+    }
     reply.code(200);
-    return payload === undefined || payload === null || payload === '' ? '{}' : payload;
+    done(null, payload === undefined || payload === null || payload === '' ? '{}' : payload);
   });
 }

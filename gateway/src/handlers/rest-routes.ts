@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deadlineMsOf } from '../domain/deadlines.ts';
 import { errorBody } from '../domain/error-body.ts';
 import { InputError } from '../domain/json-in.ts';
+import type { LoadShedder } from '../domain/load-shedder.ts';
 import { buildRequest, encodeRequest } from '../domain/request-builder.ts';
 import { sessionEffects, shapeResponse } from '../domain/response-shape.ts';
 import type { EdgeFailure, RpcFailure } from '../domain/rpc-failure.ts';
@@ -20,6 +21,16 @@ export interface RestRouteDeps {
   readonly cookieSecure: boolean;
   /** Body limit of routes whose request carries bytes (image uploads). */
   readonly uploadBodyLimit: number;
+  /** Omitted: every request is admitted. */
+  readonly shedding?: Shedding;
+}
+
+export interface Shedding {
+  readonly shedder: LoadShedder;
+  /** Retry-After of a shed request, in seconds. */
+  readonly retryAfterSeconds: number;
+  /** Counts a shed request (the metric). */
+  readonly onShed: (backend: string) => void;
 }
 
 /** Cache policy of raw image bytes: an image id never names other bytes (image.proto). */
@@ -34,9 +45,28 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestRouteDeps): v
       url: route.routePath,
       ...(acceptsFiles ? { bodyLimit: deps.uploadBodyLimit } : {}),
       config: { rpc: route.grpcPath },
-      handler: async (request, reply) => handle(route, acceptsFiles, deps, request, reply),
+      handler: deps.shedding === undefined ? async (request, reply) => handle(route, acceptsFiles, deps, request, reply) : admitting(deps.shedding, route, acceptsFiles, deps),
     });
   }
+}
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+
+/** The handler behind the in-flight bound: beyond it, 503 + Retry-After before any work. */
+function admitting(shedding: Shedding, route: RouteSpec, acceptsFiles: boolean, deps: RestRouteDeps): Handler {
+  const retryAfter = String(shedding.retryAfterSeconds);
+  return async (request, reply) => {
+    const release = shedding.shedder.tryAcquire(route.backend);
+    if (release === undefined) {
+      shedding.onShed(route.backend);
+      return reply.code(503).header('retry-after', retryAfter).send(errorBody(503, 'the edge is at capacity; retry later', pathOf(request)));
+    }
+    try {
+      return await handle(route, acceptsFiles, deps, request, reply);
+    } finally {
+      release();
+    }
+  };
 }
 
 async function handle(route: RouteSpec, acceptsFiles: boolean, deps: RestRouteDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
