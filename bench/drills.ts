@@ -33,6 +33,8 @@ function parseArgs(argv: readonly string[]): { only: DrillName[]; short: boolean
 const { only, short } = parseArgs(process.argv.slice(2));
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const session = await openSession({ database: process.env.DRILLS_DATABASE ?? 'dailyfeed_drills', size: short ? SHORT : FULL, log });
+// Ctrl-C: exit, and the session's exit hook stops the stack, Redis and Kafka.
+process.once('SIGINT', () => process.exit(130));
 const results: DrillResult[] = [];
 try {
   for (const name of only) {

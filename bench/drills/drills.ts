@@ -139,7 +139,7 @@ async function overload(s: Session): Promise<DrillResult> {
   const c = await cast(s.edge, `${s.tag}overload`);
   const sat = newTally(`dk${s.tag}sat`);
   // Saturation: a closed loop at fixed concurrency (what the edge serves when always busy).
-  const stopAt = Date.now() + s.size.overloadSeconds * 1000;
+  const stopAt = Date.now() + s.size.saturationSeconds * 1000;
   let i = 0;
   const satStarted = Date.now();
   await Promise.all(

@@ -1,11 +1,12 @@
 // The drills' own infrastructure, never the developer's: a fresh database on the local
 // PostgreSQL reached through a TCP proxy the drill can cut, a redis-server started for the run,
 // and a Kafka broker of its own (infra/infra.sh with its own run folder and free ports).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
 export const PG_HOST = process.env.DRILLS_PG_HOST ?? '127.0.0.1';
@@ -88,6 +89,8 @@ export interface DrillRedis {
   /** Kills it and starts it again on the same port, empty. */
   restartEmpty(): Promise<void>;
   stop(): Promise<void>;
+  /** For an exit handler: SIGKILL, no waiting. */
+  killNow(): void;
 }
 
 export async function startRedis(runDir: string): Promise<DrillRedis> {
@@ -128,6 +131,7 @@ export async function startRedis(runDir: string): Promise<DrillRedis> {
       await start();
     },
     stop,
+    killNow: () => void child?.kill('SIGKILL'),
   };
 }
 
@@ -141,6 +145,27 @@ export interface DrillKafka {
   start(): Promise<void>;
   /** Stops it and deletes its folder. */
   dispose(): Promise<void>;
+  /** For an exit handler: stops it synchronously. */
+  stopNow(): void;
+}
+
+async function brokerAnswers(brokers: string, timeoutMs: number): Promise<boolean> {
+  const admin = new Kafka({ clientId: 'drills-probe', brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000 }).admin();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      try {
+        await admin.connect();
+        await admin.listTopics();
+        return true;
+      } catch {
+        await sleep(1000);
+      }
+    }
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** Picks its ports and folder; start() brings it up. */
@@ -149,25 +174,33 @@ export async function createKafka(repoRoot: string, runDir: string): Promise<Dri
   const controllerPort = await freePort();
   const dir = join(runDir, `kafka-${port}`);
   mkdirSync(dir, { recursive: true });
+  const env = { ...process.env, INFRA_RUN_DIR: dir, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controllerPort), KAFKA_HEAP: '-Xms128m -Xmx512m' };
   const infra = (command: 'kafka-up' | 'kafka-down'): Promise<void> =>
     new Promise((resolve, reject) => {
       let output = '';
-      const child = spawn('bash', [join(repoRoot, 'infra/infra.sh'), command], {
-        env: { ...process.env, INFRA_RUN_DIR: dir, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controllerPort), KAFKA_HEAP: '-Xms128m -Xmx512m' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn('bash', [join(repoRoot, 'infra/infra.sh'), command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`infra.sh ${command} failed (${code}):\n${output}`))));
+      const tail = (): string => output.trim().split('\n').slice(-3).join('\n');
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`infra.sh ${command} failed (${code}); see ${dir}/logs: ${tail()}`))));
     });
+  // infra.sh gives a booting broker 90 s; on a loaded machine it may need longer, and it keeps booting.
+  const up = async (): Promise<void> => {
+    try {
+      await infra('kafka-up');
+    } catch (err: unknown) {
+      if (!(await brokerAnswers(`127.0.0.1:${port}`, 180_000))) throw err;
+    }
+  };
   return {
     port,
     brokers: `127.0.0.1:${port}`,
     stop: () => infra('kafka-down'),
-    start: () => infra('kafka-up'),
+    start: up,
     async dispose() {
       await infra('kafka-down');
       rmSync(dir, { recursive: true, force: true });
     },
+    stopNow: () => void spawnSync('bash', [join(repoRoot, 'infra/infra.sh'), 'kafka-down'], { env, stdio: 'ignore' }),
   };
 }

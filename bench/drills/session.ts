@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freshDatabase, createKafka, startPgProxy, startRedis, type DrillKafka, type DrillRedis, type PgProxy } from './infra.ts';
 import { call, signUp } from './load.ts';
-import { killOnExit, startStack, type Stack } from './stack.ts';
+import { killNow, startStack, type Stack } from './stack.ts';
 
 export interface DrillSize {
   /** Operations in a burst and the rate they are offered at. */
@@ -20,15 +20,19 @@ export interface DrillSize {
   readonly settleMs: number;
   /** How long revoked tokens are probed after Redis restarts. */
   readonly probeMs: number;
-  /** Length of the saturation and of the 2x phase, and the saturation phase's concurrency. */
+  /**
+   * Length of the saturation phase and of the 2x phase (long enough for a queue to show: without
+   * shedding, latency grows by about a second per second of 2x), and the saturation concurrency.
+   */
+  readonly saturationSeconds: number;
   readonly overloadSeconds: number;
   readonly saturationConcurrency: number;
 }
 
 /** `npm test`: one small burst each. */
-export const SHORT: DrillSize = { operations: 60, ratePerSec: 20, faultMs: 3000, settleMs: 20_000, probeMs: 3000, overloadSeconds: 3, saturationConcurrency: 8 };
+export const SHORT: DrillSize = { operations: 60, ratePerSec: 20, faultMs: 3000, settleMs: 30_000, probeMs: 3000, saturationSeconds: 3, overloadSeconds: 6, saturationConcurrency: 8 };
 /** `npm run drills`: the issue's figures (Kafka down 30 s, PostgreSQL 15 s, ...). */
-export const FULL: DrillSize = { operations: 600, ratePerSec: 20, faultMs: 15_000, settleMs: 60_000, probeMs: 20_000, overloadSeconds: 10, saturationConcurrency: 32 };
+export const FULL: DrillSize = { operations: 600, ratePerSec: 20, faultMs: 15_000, settleMs: 60_000, probeMs: 20_000, saturationSeconds: 10, overloadSeconds: 15, saturationConcurrency: 32 };
 
 export interface Session {
   readonly tag: string;
@@ -74,7 +78,13 @@ export async function openSession(options: { database: string; size: DrillSize; 
     await Promise.allSettled([kafkaUp.then(() => kafka.dispose(), () => kafka.dispose()), redisServer.stop(), pgProxy.close()]);
     throw err;
   }
-  killOnExit(stack);
+  // Whatever way this process ends, nothing it started keeps running.
+  const cleanup = (): void => {
+    killNow(stack);
+    redisServer.killNow();
+    kafka.stopNow();
+  };
+  process.once('exit', cleanup);
   options.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: edge ${`http://127.0.0.1:${stack.get('gateway').port}`}`);
   const db = new pg.Pool({ host: '127.0.0.1', port: Number(process.env.DRILLS_PG_PORT ?? 5432), user: 'postgres', database: options.database, max: 4 });
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
@@ -98,6 +108,7 @@ export async function openSession(options: { database: string; size: DrillSize; 
       return stack.heal();
     },
     async close() {
+      process.removeListener('exit', cleanup);
       await stack.stop();
       redis.disconnect();
       await db.end();

@@ -193,16 +193,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   return stack;
 }
 
-/** SIGKILLs the stack's processes if the drill process exits without stopping them (a crash, Ctrl-C). */
-export function killOnExit(stack: Stack): void {
-  process.once('exit', () => {
-    for (const c of stack.components.values()) {
-      const pid = c.pid();
-      try {
-        if (pid !== undefined) process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+/** SIGKILLs the stack's processes (for an exit handler: the drill process died or was interrupted). */
+export function killNow(stack: Stack): void {
+  for (const c of stack.components.values()) {
+    const pid = c.pid();
+    try {
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
-  });
+  }
 }
