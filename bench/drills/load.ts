@@ -13,9 +13,10 @@ export interface Answer {
   readonly token: string | null;
 }
 
-export async function call(edge: string, method: string, path: string, options: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<Answer> {
+export async function call(edge: string, method: string, path: string, options: { token?: string; body?: unknown; timeoutMs?: number; idempotencyKey?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
   const started = performance.now();
   try {
     const res = await fetch(`${edge}${path}`, {
@@ -115,7 +116,14 @@ export function newTally(marker: string): Tally {
  */
 export async function seedPosts(edge: string, c: Cast, tally: Tally): Promise<void> {
   for (const [k, author] of c.authors.entries()) {
-    const res = await call(edge, 'POST', '/api/posts', { token: author.token, body: { content: `${tally.marker} w-seed${k}` } });
+    // The previous drill's fault may still be wearing off (a channel reconnecting): retry a while.
+    const deadline = Date.now() + 60_000;
+    const seed = { token: author.token, body: { content: `${tally.marker} w-seed${k}` }, idempotencyKey: `${tally.marker}-seed${k}`.replaceAll(' ', '-') };
+    let res = await call(edge, 'POST', '/api/posts', seed);
+    while ([0, 503, 504].includes(res.status) && Date.now() < deadline) {
+      await sleep(1000);
+      res = await call(edge, 'POST', '/api/posts', seed);
+    }
     const id = dataId(res);
     if (res.status !== 201 || id === undefined) throw new Error(`seed post answered ${res.status}: ${JSON.stringify(res.body)}`);
     tally.posts.push(id);
@@ -135,6 +143,8 @@ export async function operation(edge: string, c: Cast, tally: Tally, i: number):
   const follower = c.followers[i % c.followers.length] as Member;
   const slot = i % 10;
   const target = tally.posts.length > 0 ? tally.posts[(i * 7) % tally.posts.length] : undefined;
+  // One like per (post, member): a member not yet liking the target, if any (else this slot posts).
+  const liker = slot === 6 && target !== undefined ? c.followers.find((m) => !tally.likes.some((l) => l.postId === target && l.memberId === m.id)) : undefined;
   if (slot === 3 && target !== undefined) {
     const res = await call(edge, 'POST', '/api/comments', { token: follower.token, body: { content: `${tally.marker} w${i}`, postId: target, parentId: null } });
     count(tally, 'comment', res);
@@ -143,17 +153,15 @@ export async function operation(edge: string, c: Cast, tally: Tally, i: number):
       tally.comments.push(id);
       tally.writeMs.push(res.ms);
     }
-  } else if (slot === 6 && target !== undefined) {
-    // One like per (post, member): a member not yet liking it, if any.
-    const liker = c.followers.find((m) => !tally.likes.some((l) => l.postId === target && l.memberId === m.id));
-    if (liker === undefined) return operation(edge, c, tally, i + 1);
-    tally.likes.push({ postId: target, memberId: liker.id }); // reserved; dropped below unless acknowledged
+  } else if (liker !== undefined && target !== undefined) {
+    const like = { postId: target, memberId: liker.id };
+    tally.likes.push(like); // reserved while in flight; dropped unless acknowledged
     const res = await call(edge, 'POST', `/api/posts/${target}/like`, { token: liker.token });
     count(tally, 'like', res);
-    if (res.status < 200 || res.status >= 300) tally.likes.splice(tally.likes.findIndex((l) => l.postId === target && l.memberId === liker.id), 1);
+    if (res.status < 200 || res.status >= 300) tally.likes.splice(tally.likes.indexOf(like), 1);
     else tally.writeMs.push(res.ms);
   } else if (slot === 8 || slot === 9) {
-    const path = [`/api/timeline/posts/followings?page=0&size=20`, `/api/search/posts?keyword=${encodeURIComponent(tally.marker.split(' ')[0] ?? 'dk')}`, '/api/activity/me?page=0&size=20'][i % 3] as string;
+    const path = [`/api/timeline/posts/followings?page=0&size=20`, `/api/search/posts?keyword=${encodeURIComponent(tally.marker)}`, '/api/activity/me?page=0&size=20'][i % 3] as string;
     count(tally, 'read', await call(edge, 'GET', path, { token: follower.token }));
   } else {
     const res = await call(edge, 'POST', '/api/posts', { token: author.token, body: { content: `${tally.marker} w${i}` } });
