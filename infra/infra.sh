@@ -21,7 +21,8 @@ REDIS_PORT="${REDIS_PORT:-6379}"
 DATABASES="${DATABASES:-dailyfeed dailyfeed_test}"
 
 cache="$root/.cache/kafka/$KAFKA_VERSION"
-run="$root/.run"
+# INFRA_RUN_DIR: where Kafka's data, pid file and logs live (the fault drills run a broker of their own there).
+run="${INFRA_RUN_DIR:-$root/.run}"
 kafka_data="$run/kafka-data"
 kafka_logs="$run/logs/kafka"
 mkdir -p "$run/logs"

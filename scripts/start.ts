@@ -1,25 +1,41 @@
 // `npm start`: runs dailyfeed on this machine. Brings up PostgreSQL, Redis and Kafka (starting
 // what is not already running), applies every service's migrations, starts the six services and
-// the gateway as separate processes, prints one line per component once it is healthy, and on
-// Ctrl-C stops everything it started. Service logs go to .run/logs/<name>.log.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// the gateway as separate supervised processes (one that exits is restarted with backoff, the
+// others keep serving: scripts/supervisor.ts), prints one line per component once it is healthy,
+// and on Ctrl-C stops everything it started. Service logs go to .run/logs/<name>.log.
+//
+// Overrides (the supervision test runs a second copy beside the developer's):
+//   START_PORT_BASE=N  gRPC ports N..N+5 (member, content, timeline, image, search, activity),
+//                      metrics ports N+10..N+15, gateway N+20 (default: the standard ports)
+//   SKIP_INFRA=1       use the PostgreSQL/Redis/Kafka named by DATABASE_URL, REDIS_URL,
+//                      KAFKA_BROKERS (inherited by every service) instead of infra/infra.sh
+//   KAFKA_PORT         the broker infra/infra.sh brings up (default 9092)
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { HealthClient, HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
+import { createSupervisor } from './supervisor.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SERVICES = [
-  { name: 'member-svc', dir: 'services/member', grpc: 50051, metrics: 9451 },
-  { name: 'content-svc', dir: 'services/content', grpc: 50052, metrics: 9452 },
-  { name: 'timeline-svc', dir: 'services/timeline', grpc: 50053, metrics: 9453 },
-  { name: 'image-svc', dir: 'services/image', grpc: 50054, metrics: 9454 },
-  { name: 'search-svc', dir: 'services/search', grpc: 50055, metrics: 9455 },
-  { name: 'activity-svc', dir: 'services/activity', grpc: 50056, metrics: 9456 },
-] as const;
-const GATEWAY_PORT = 8080;
+const portBase = process.env.START_PORT_BASE === undefined ? undefined : Number(process.env.START_PORT_BASE);
+if (portBase !== undefined && !(Number.isInteger(portBase) && portBase > 0 && portBase + 20 < 65536)) {
+  process.stderr.write(`START_PORT_BASE must be a port number below 65515 (got ${process.env.START_PORT_BASE})\n`);
+  process.exit(2);
+}
+const skipInfra = process.env.SKIP_INFRA === '1';
+const SERVICES = (['member', 'content', 'timeline', 'image', 'search', 'activity'] as const).map((short, i) => ({
+  short,
+  name: `${short}-svc`,
+  dir: `services/${short}`,
+  grpc: portBase === undefined ? 50051 + i : portBase + i,
+  metrics: portBase === undefined ? 9451 + i : portBase + 10 + i,
+}));
+const GATEWAY_PORT = portBase === undefined ? 8080 : portBase + 20;
+/** Every component gets every peer's address; each reads only the ones its config declares. */
+const ADDRESSES = Object.fromEntries(SERVICES.map((s) => [`${s.short.toUpperCase()}_ADDR`, `127.0.0.1:${s.grpc}`]));
 const started = Date.now();
 const logs = join(root, '.run/logs');
 mkdirSync(logs, { recursive: true });
@@ -41,8 +57,8 @@ function run(command: string, args: string[], label: string): void {
   }
 }
 
-const kafkaWasUp = await portOpen(9092);
-run('bash', ['infra/infra.sh', 'up'], 'infra:up');
+const kafkaWasUp = skipInfra || (await portOpen(Number(process.env.KAFKA_PORT ?? 9092)));
+if (!skipInfra) run('bash', ['infra/infra.sh', 'up'], 'infra:up');
 // Each service owns its schema, so migrations run side by side — except timeline's, which grants
 // its read-only role access to content's schema and so runs after content's.
 const migrateAll = async (names: readonly string[]) =>
@@ -70,20 +86,16 @@ for (const { name, code } of migrations) {
 }
 process.stdout.write('migrations applied\n');
 
-const children = new Map<string, ChildProcess>();
-function launch(name: string, dir: string): void {
-  const out = createWriteStream(join(logs, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [join(dir, 'src/main.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  child.on('exit', (code, signal) => {
-    children.delete(name);
-    if (!stopping) {
-      process.stderr.write(`${name} exited (${signal ?? code}); see .run/logs/${name}.log\n`);
-      void stop(1);
-    }
-  });
-  children.set(name, child);
+const supervisor = createSupervisor((line) => process.stdout.write(`${line}\n`));
+const serviceEnv = (service: (typeof SERVICES)[number]): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...ADDRESSES,
+  GRPC_PORT: String(service.grpc),
+  METRICS_PORT: String(service.metrics),
+});
+const gatewayEnv = (): NodeJS.ProcessEnv => ({ ...process.env, ...ADDRESSES, HTTP_PORT: String(GATEWAY_PORT) });
+function launch(name: string, dir: string, env: NodeJS.ProcessEnv): void {
+  supervisor.start({ name, command: process.execPath, args: [join(dir, 'src/main.ts')], cwd: root, env, logFile: join(logs, `${name}.log`) });
 }
 
 function grpcServing(port: number): Promise<boolean> {
@@ -118,10 +130,7 @@ async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     process.stdout.write('\nstopping dailyfeed...\n');
-    const exits = [...children.values()].map((child) => new Promise((resolve) => child.once('exit', resolve)));
-    for (const child of children.values()) child.kill('SIGTERM');
-    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 15_000))]);
-    for (const child of children.values()) child.kill('SIGKILL');
+    await supervisor.stopAll(15_000);
     if (!kafkaWasUp) spawnSync('bash', ['infra/infra.sh', 'down'], { cwd: root, stdio: 'inherit' });
   }
   process.exit(code);
@@ -129,8 +138,8 @@ async function stop(code: number): Promise<never> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-for (const service of SERVICES) launch(service.name, service.dir);
-launch('gateway', 'gateway');
+for (const service of SERVICES) launch(service.name, service.dir, serviceEnv(service));
+launch('gateway', 'gateway', gatewayEnv());
 
 const pad = (s: string) => s.padEnd(13);
 await Promise.all([

@@ -1,0 +1,145 @@
+// `npm start` supervises its processes: a service that dies is restarted with a log line while
+// the others keep answering, and Ctrl-C (SIGINT) still stops everything the runner started.
+// The runner runs here as a second copy on free ports against the test infrastructure
+// (SKIP_INFRA=1: it never starts or stops PostgreSQL, Redis or Kafka).
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
+import { healthStatus } from './support/grpc.ts';
+import { TEST_DATABASE_URL } from './support/spawn-service.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+/** timeline's read-only role on the same test database. */
+const READ_URL = TEST_DATABASE_URL.replace('postgres://postgres@', 'postgres://dailyfeed_timeline_ro@');
+
+/** A base port with the 21 ports the runner takes (base..base+20) all free right now. */
+async function freePortBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const probes = await Promise.all(Array.from({ length: 21 }, (_, i) => portFree(base + i)));
+    if (probes.every(Boolean)) return base;
+  }
+  throw new Error('no free range of 21 ports found');
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+const serving = async (port: number): Promise<boolean> => {
+  try {
+    return (await healthStatus(port)) === Serving.SERVING;
+  } catch {
+    return false;
+  }
+};
+
+describe('npm start supervision', () => {
+  let runner: ChildProcess;
+  let output = '';
+  let base = 0;
+  /** pid of each component as the runner's "started" lines report it, newest last. */
+  const pids = (name: string): number[] => [...output.matchAll(new RegExp(`^${name} started \\(pid (\\d+)\\)$`, 'gm'))].map((m) => Number(m[1]));
+
+  before(async () => {
+    base = await freePortBase();
+    runner = spawn(process.execPath, ['scripts/start.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        SKIP_INFRA: '1',
+        START_PORT_BASE: String(base),
+        DATABASE_URL: TEST_DATABASE_URL,
+        CONTENT_READ_DATABASE_URL: READ_URL,
+        REDIS_URL,
+        KAFKA_BROKERS,
+        RATE_LIMIT_ENABLED: 'false',
+        PASSWORD_SCRYPT_LOG_N: '14',
+        HEALTH_INTERVAL_MS: '500',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    runner.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    runner.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await until(() => (/dailyfeed is up/.test(output) ? true : runner.exitCode !== null ? assert.fail(`runner exited:\n${output}`) : undefined), 150_000, `the runner to be up; output so far:\n${output}`);
+  });
+
+  after(() => {
+    if (runner.exitCode === null) runner.kill('SIGKILL');
+    for (const name of ['member-svc', 'content-svc', 'timeline-svc', 'image-svc', 'search-svc', 'activity-svc', 'gateway']) {
+      for (const pid of pids(name)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('when a service is SIGKILLed, then the runner restarts it with a log line while the others keep answering', async () => {
+    const contentPort = base + 1;
+    const timelinePort = base + 2;
+    const [killed] = pids('content-svc');
+    assert.ok(killed !== undefined && alive(killed), output);
+    let timelineAnswers = 0;
+    let timelineFailures = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        if (await serving(timelinePort)) timelineAnswers++;
+        else timelineFailures++;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    process.kill(killed, 'SIGKILL');
+    await until(() => (/^content-svc exited \(SIGKILL\) after [\d.]+ s; restarting in [\d.]+ s \(restart #1\)/m.test(output) ? true : undefined), 10_000, 'the exit line');
+    const restarted = await until(() => pids('content-svc').find((pid) => pid !== killed), 15_000, 'content-svc to be started again');
+    assert.ok(alive(restarted));
+    await until(async () => ((await serving(contentPort)) ? true : undefined), 60_000, 'the restarted content-svc to be SERVING');
+    watching = false;
+    await watcher;
+    assert.equal(runner.exitCode, null, `the runner kept running:\n${output}`);
+    assert.ok(timelineAnswers > 0, 'timeline-svc was checked');
+    assert.equal(timelineFailures, 0, 'timeline-svc answered SERVING all along');
+    const gateway = await fetch(`http://127.0.0.1:${base + 20}/healthz`);
+    assert.equal(gateway.status, 200);
+    for (const name of ['member-svc', 'timeline-svc', 'image-svc', 'search-svc', 'activity-svc', 'gateway']) {
+      assert.equal(pids(name).length, 1, `${name} was not restarted`);
+      assert.ok(alive(pids(name)[0] ?? 0), `${name} is still running`);
+    }
+  });
+
+  it('when the runner gets SIGINT, then every process it started exits and so does the runner', async () => {
+    const all = ['member-svc', 'content-svc', 'timeline-svc', 'image-svc', 'search-svc', 'activity-svc', 'gateway'].flatMap(pids);
+    assert.equal(all.length, 8, output);
+    const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
+    runner.kill('SIGINT');
+    assert.equal(await exited, 0, output);
+    for (const pid of all) assert.equal(alive(pid), false, `pid ${pid} still runs:\n${output}`);
+    assert.doesNotMatch(output.slice(output.indexOf('stopping dailyfeed')), /started \(pid/, 'nothing is restarted while stopping');
+  });
+});
