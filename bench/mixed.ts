@@ -49,7 +49,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { connectEvents, storedPosts } from './mixed/events.ts';
 import { cpuDelta, listenerPid, redisPid, snapshot, type CpuSources } from './mixed/cpu.ts';
-import { feedMemory } from './mixed/feeds.ts';
+import { capacity, capacityText } from './mixed/capacity.ts';
+import { feedMemory, type FeedMemory } from './mixed/feeds.ts';
 import { grpcFloor, startHttpFloor } from './mixed/floors.ts';
 import { closedLoop, createClient, openLoop, type LoadResult, type Req } from './mixed/load.ts';
 import { errorRate, line, measure, targets, type Measured } from './mixed/report.ts';
@@ -154,6 +155,13 @@ async function openSession(database: string, data: { members: number; posts: num
   facts[`first reads ${tag}`] = first;
   const backlog = await events.drained(180_000);
   if (!backlog.drained) throw new Error(`consumers did not drain the topic backlog in 180 s (lag ${backlog.lag})`);
+  // Background: what the idle stack burns (health probes, relay and consumer polls, the broker),
+  // which every row's per-request figure carries pro rata; it weighs in at low rates.
+  const idleBefore = await snapshot(sources);
+  await new Promise((r) => setTimeout(r, 3000));
+  const idle = [...cpuDelta(idleBefore, await snapshot(sources))].filter(([, ms]) => ms > 0).map(([name, ms]) => [name, ms / 3] as const);
+  facts[`idle CPU ms/s ${tag}`] = Object.fromEntries(idle);
+  log(`idle stack, CPU ms per second: ${idle.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}`);
   return { stack, db, database, callers, fanTokens, sources, events };
 }
 
@@ -161,6 +169,15 @@ async function closeSession(s: Session): Promise<void> {
   await s.events.close();
   await s.stack.stop();
   await s.db.end();
+}
+
+/** Transactions and rows written in the bench's database so far (pg_stat_database). */
+async function pgWrites(db: pg.Client): Promise<{ commits: number; inserted: number; updated: number; deleted: number }> {
+  const { rows } = await db.query<{ c: string; i: string; u: string; d: string }>(
+    'select xact_commit c, tup_inserted i, tup_updated u, tup_deleted d from pg_stat_database where datname = current_database()',
+  );
+  const r = rows[0];
+  return { commits: Number(r?.c), inserted: Number(r?.i), updated: Number(r?.u), deleted: Number(r?.d) };
 }
 
 type Op = 'follow feed' | 'my feed' | 'create post';
@@ -183,6 +200,7 @@ function requestFor(op: Op, token: string, created: string[]): Req {
 /** Runs one measured phase: CPU before, the load, (posts: wait until consumed), CPU after. */
 async function phase(s: Session, row: string, run: (created: string[]) => Promise<LoadResult>, note?: string): Promise<Measured> {
   const created: string[] = [];
+  const pgBefore = await pgWrites(s.db);
   const before = await snapshot(s.sources);
   const load = await Promise.race([run(created), s.stack.crashed]);
   let extra: Partial<Measured> = note ? { note } : {};
@@ -191,7 +209,12 @@ async function phase(s: Session, row: string, run: (created: string[]) => Promis
     const drain = await s.events.drained(60_000);
     extra = { ...extra, stored, drain };
   }
-  const m = measure(row, load, cpuDelta(before, await snapshot(s.sources)), extra);
+  const delta = cpuDelta(before, await snapshot(s.sources));
+  await new Promise((r) => setTimeout(r, 1100)); // backends report their statistics at most once a second
+  const pgAfter = await pgWrites(s.db);
+  const per = (k: keyof typeof pgAfter): number => (pgAfter[k] - pgBefore[k]) / Math.max(1, load.requests);
+  extra = { ...extra, pg: { commits: per('commits'), inserted: per('inserted'), updated: per('updated'), deleted: per('deleted') } };
+  const m = measure(row, load, delta, extra);
   if (errorRate(m) > MAX_ERROR_RATE) m.failed = `error rate ${(errorRate(m) * 100).toFixed(2)} % > ${MAX_ERROR_RATE * 100} %`;
   if (m.stored && (m.stored.activity < m.stored.expected || m.stored.search < m.stored.expected)) m.failed = `events missing: ${JSON.stringify(m.stored)}`;
   if (m.drain && !m.drain.drained) m.failed = `consumers not drained after 60 s (lag ${m.drain.lag})`;
@@ -261,6 +284,7 @@ async function main(): Promise<number> {
   infraUp();
   const s = await openSession(a.database, DATA, 'main');
   let feedAtFull: Measured | undefined;
+  let feeds: FeedMemory | undefined;
   try {
     const caller = (): string => pick(s.callers);
     if (ONLY.has('floors')) await floors(s);
@@ -271,6 +295,7 @@ async function main(): Promise<number> {
     if (ONLY.has('post')) await row(s, 'create post', ['create post'], caller);
     if (ONLY.has('fanout')) await fanout(s);
     const mem = await feedMemory(infra.redisUrl);
+    feeds = mem;
     facts['stored feeds'] = mem;
     log(`stored feeds in Redis: ${mem.feeds}; sampled ${mem.sampled}: mean ${mem.meanEntries.toFixed(0)} entries, ${mem.meanBytes.toFixed(0)} bytes (list + meta); at ${mem.maxEntries} entries ${mem.bytesAtMaxEntries.toFixed(0)} bytes; Redis used_memory ${(mem.usedMemory / 1048576).toFixed(1)} MiB`);
   } finally {
@@ -291,6 +316,12 @@ async function main(): Promise<number> {
   process.stdout.write(`\n== bench/mixed ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   process.stdout.write(results.map(line).join('\n') + '\n');
   if (floorRate) process.stdout.write(`floors: no-op gRPC ${floorRate.toFixed(0)} calls/s${http ? `, bare Node http ${(http.load.ok / http.load.seconds).toFixed(0)} req/s` : ''}\n`);
+  const mix = results.find((m) => m.row === 'mix 60/30/10' && m.load.mode === 'closed');
+  if (mix) {
+    const idle = (facts['idle CPU ms/s main'] ?? {}) as Record<string, number>;
+    process.stdout.write(`${capacityText(mix, feeds, idle)}\n`);
+    facts['capacity'] = capacity(mix, idle);
+  }
   process.stdout.write(`targets:\n${t.map((x) => `  ${x.met === undefined ? '  ?  ' : x.met ? ' met ' : 'MISSED'} ${x.name}: ${x.value} (target ${x.goal})`).join('\n')}\n`);
   const failed = results.filter((m) => m.failed);
   mkdirSync(join(root, '.run'), { recursive: true });

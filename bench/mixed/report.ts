@@ -14,6 +14,8 @@ export interface Measured {
   readonly cpuTotal: number;
   readonly stored?: Stored;
   readonly drain?: { drained: boolean; lag: number; ms: number };
+  /** PostgreSQL per request, in the bench's database: transactions committed (reads included) and rows inserted/updated/deleted. */
+  readonly pg?: { commits: number; inserted: number; updated: number; deleted: number };
   readonly note?: string;
   failed?: string;
 }
@@ -38,11 +40,12 @@ export function line(m: Measured): string {
   const errors = Object.entries(l.errors).map(([s, n]) => `${s}x${n}`).join(' ') || '0';
   const cpu = [...SYSTEM, 'bench'].filter((p) => (m.cpu[p] ?? 0) > 0).map((p) => `${p} ${f(m.cpu[p] ?? 0, 2)}`).join(', ');
   const stored = m.stored ? ` | events stored: activity ${m.stored.activity}/${m.stored.expected}, search ${m.stored.search}/${m.stored.expected}` : '';
+  const pgw = m.pg ? ` | PostgreSQL/request: ${f(m.pg.commits, 2)} commits, rows ${f(m.pg.inserted, 2)} ins ${f(m.pg.updated, 2)} upd ${f(m.pg.deleted, 2)} del` : '';
   const drain = m.drain ? `, consumers ${m.drain.drained ? `drained in ${m.drain.ms} ms` : `NOT drained (lag ${m.drain.lag})`}` : '';
   return (
     `${m.row.padEnd(22)} ${mode.padEnd(16)} ${f(l.achieved, 0).padStart(6)} req/s (${l.requests} in ${f(l.seconds, 1)} s)  ` +
     `p50 ${f(l.p50)} p90 ${f(l.p90)} p99 ${f(l.p99)} p99.9 ${f(l.p999)} ms  errors ${errors}\n` +
-    `${''.padEnd(22)} CPU ms/request: ${f(m.cpuTotal, 2)} system (${cpu})${stored}${drain}${m.note ? ` | ${m.note}` : ''}${m.failed ? `\n${''.padEnd(22)} FAILED: ${m.failed}` : ''}`
+    `${''.padEnd(22)} CPU ms/request: ${f(m.cpuTotal, 2)} system (${cpu})${stored}${drain}${pgw}${m.note ? ` | ${m.note}` : ''}${m.failed ? `\n${''.padEnd(22)} FAILED: ${m.failed}` : ''}`
   );
 }
 
