@@ -319,8 +319,9 @@ async function main(): Promise<number> {
   const mix = results.find((m) => m.row === 'mix 60/30/10' && m.load.mode === 'closed');
   if (mix) {
     const idle = (facts['idle CPU ms/s main'] ?? {}) as Record<string, number>;
-    process.stdout.write(`${capacityText(mix, feeds, idle)}\n`);
-    facts['capacity'] = capacity(mix, idle);
+    const post = results.find((m) => m.row === 'create post' && m.load.mode === 'closed');
+    process.stdout.write(`${capacityText(mix, feeds, idle, post)}\n`);
+    facts['capacity'] = capacity(mix, idle, post);
   }
   process.stdout.write(`targets:\n${t.map((x) => `  ${x.met === undefined ? '  ?  ' : x.met ? ' met ' : 'MISSED'} ${x.name}: ${x.value} (target ${x.goal})`).join('\n')}\n`);
   const failed = results.filter((m) => m.failed);

@@ -33,8 +33,21 @@ export function marginal(mix: Measured, idle: Readonly<Record<string, number>>):
   return Object.fromEntries(Object.entries(mix.cpu).filter(([n]) => n !== 'bench').map(([n, ms]) => [n, Math.max(0, ms - (idle[n] ?? 0) / rate)]));
 }
 
-export function capacity(mix: Measured, idle: Readonly<Record<string, number>> = {}): Capacity[] {
+/**
+ * Consumer CPU ms per event by group. search and activity only consume in the mix, so their whole
+ * share is consumption (per mix request / post share); timeline also serves the feeds, so its
+ * fan-out cost comes from the create-post row, where consuming is all it does.
+ */
+function perEvent(mix: Measured, post: Measured | undefined, idle: Readonly<Record<string, number>>): Record<string, number> {
+  const m = marginal(mix, idle);
+  const out: Record<string, number> = { search: (m['search'] ?? 0) / POST_SHARE, activity: (m['activity'] ?? 0) / POST_SHARE };
+  if (post) out['timeline'] = marginal(post, idle)['timeline'] ?? 0;
+  return out;
+}
+
+export function capacity(mix: Measured, idle: Readonly<Record<string, number>> = {}, post?: Measured): Capacity[] {
   const perRequest = marginal(mix, idle);
+  const consumers = perEvent(mix, post, idle);
   return RATES.map((rate) => {
     const cores: Record<string, number> = {};
     const replicas: Record<string, number> = {};
@@ -42,9 +55,11 @@ export function capacity(mix: Measured, idle: Readonly<Record<string, number>> =
       cores[name] = (rate * ms) / 1000;
       if (!['postgres', 'redis', 'kafka'].includes(name)) replicas[name] = Math.max(MIN_REPLICAS, Math.ceil(cores[name] / (UTILISATION * CORES_PER_REPLICA)));
     }
-    // Each consumer replica owns at least one partition of a day topic; twice the largest consumer
-    // fleet leaves room to scale out within the day (a new day topic can take a new count).
-    const partitions = Math.max(6, 2 * Math.max(...CONSUMERS.map((c) => replicas[c] ?? 0)));
+    // A partition is read by one consumer of a group: the busiest group needs as many partitions as
+    // replicas' worth of consuming, twice that leaves room to scale out within the day (each day
+    // topic is created anew, so the count can follow the load). Extra replicas serve reads.
+    const consuming = CONSUMERS.map((c) => Math.ceil((rate * POST_SHARE * (consumers[c] ?? 0)) / 1000 / (UTILISATION * CORES_PER_REPLICA)));
+    const partitions = Math.max(6, 2 * Math.max(...consuming));
     const pg = mix.pg ?? { commits: 0, inserted: 0, updated: 0, deleted: 0 };
     return {
       rate, cores, replicas, partitions, postsPerSecond: rate * POST_SHARE,
@@ -53,14 +68,16 @@ export function capacity(mix: Measured, idle: Readonly<Record<string, number>> =
   });
 }
 
-export function capacityText(mix: Measured, feeds: FeedMemory | undefined, idle: Readonly<Record<string, number>> = {}): string {
-  const rows = capacity(mix, idle);
+export function capacityText(mix: Measured, feeds: FeedMemory | undefined, idle: Readonly<Record<string, number>> = {}, post?: Measured): string {
+  const rows = capacity(mix, idle, post);
+  const consumers = perEvent(mix, post, idle);
   const perRequest = marginal(mix, idle);
   const names = Object.keys(rows[0]?.cores ?? {});
   const lines = [
     `capacity model (mix row at saturation, less the idle stack's background; ${UTILISATION * 100} % of ${CORES_PER_REPLICA} core per replica, at least ${MIN_REPLICAS} replicas):`,
     `  ${'process'.padEnd(10)} ${'ms/req'.padStart(7)} ${'idle ms/s'.padStart(9)} ${RATES.map((r) => `cores@${r / 1000}k`.padStart(12) + ' replicas'.padStart(10)).join(' ')}`,
     ...names.map((n) => `  ${n.padEnd(10)} ${(perRequest[n] ?? 0).toFixed(2).padStart(7)} ${(idle[n] ?? 0).toFixed(0).padStart(9)} ${rows.map((c) => (c.cores[n] ?? 0).toFixed(1).padStart(12) + String(c.replicas[n] ?? '-').padStart(10)).join(' ')}`),
+    `  consumer CPU per event: ${Object.entries(consumers).map(([n, ms]) => `${n} ${ms.toFixed(2)} ms`).join(', ')}${post ? '' : ' (timeline: no create-post row in this run)'}`,
     ...rows.map((c) => `  at ${c.rate} req/s: ${c.postsPerSecond} posts/s = events/s per consumer group; day-topic partitions >= ${c.partitions}; PostgreSQL ${c.pgCommitsPerSecond.toFixed(0)} commits/s, ${c.pgRowsWrittenPerSecond.toFixed(0)} rows written/s`),
   ];
   if (feeds && feeds.sampled > 0) {
