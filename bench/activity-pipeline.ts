@@ -95,6 +95,7 @@ async function storedRows(): Promise<number> {
 /** activity-svc end to end. Returns seconds from start and from the first stored row. */
 async function pipeline(): Promise<{ total: number; steady: number }> {
   const config = loadConfig({
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     GRPC_PORT: '0',
     METRICS_PORT: '0',
     DATABASE_URL,

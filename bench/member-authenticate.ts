@@ -31,7 +31,7 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 
 const pg = await connectPostgres(DATABASE_URL, 2);
 await migrate(pg).finally(() => pg.close());
-const service = await startService(loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+const service = await startService(loadConfig({ ...process.env, GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
 const client = new MemberServiceClient(`127.0.0.1:${service.grpcPort}`, credentials.createInsecure());
 
 const unary = <Req, Res>(fn: (req: Req, md: Metadata, cb: (err: Error | null, res: Res) => void) => unknown, req: Req, md = new Metadata()): Promise<Res> =>

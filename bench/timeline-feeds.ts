@@ -60,7 +60,8 @@ const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:
 const BENCH_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_bench';
 // Its own Redis database, emptied at start: stored feeds are measured from cold, and bench member
 // ids (which repeat the test database's ids) never meet the development data.
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? `${(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').replace(/\/\d*$/, '')}/15`;
+const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const READ_URL = (() => {
   const u = new URL(BENCH_URL);
   u.username = 'dailyfeed_timeline_ro';
@@ -80,7 +81,7 @@ const topicOfToday = (): string => `${TOPIC_PREFIX}${new Date().toISOString().sl
  * them heavy in timeline's fan-out. Returns a stop function that reports what was written.
  */
 async function startWriter(db: pg.Pool, rate: number): Promise<() => Promise<number>> {
-  const kafka = new Kafka({ clientId: 'bench-writer', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'bench-writer', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
   const { rows: authors } = await db.query<{ id: string }>(`select id from member.members where email like 'bench-%' order by id`);
@@ -111,7 +112,7 @@ async function startWriter(db: pg.Pool, rate: number): Promise<() => Promise<num
 }
 
 async function ensureTopic(): Promise<void> {
-  const admin = new Kafka({ clientId: 'bench-admin', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ clientId: 'bench-admin', brokers: BROKERS, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     if (!(await admin.listTopics()).includes(topicOfToday())) await admin.createTopics({ topics: [{ topic: topicOfToday(), numPartitions: 6 }], waitForLeaders: true });

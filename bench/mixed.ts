@@ -1,0 +1,341 @@
+// Bench: the whole system under a DeathStarBench-style mix through the REST edge (issue 12), with
+// the CPU each request costs every process, beside the floors of this machine.
+//
+//   npm run bench:mixed -- [--only floors,mix,feed,myfeed,post,fanout,growth] [--seconds 15]
+//        [--warmup 3] [--connections 64] [--rate <req/s>] [--callers 500] [--fanout-posts 300]
+//        [--members 10000] [--posts 1000000] [--small-posts 10000] [--database dailyfeed_bench_mixed]
+//        [--max-error-rate 0.01] [--log-level <level>] [--profile <dir>] [--quick]
+//   env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT, REDIS_PORT (6379), BENCH_REDIS_DB (14),
+//        BENCH_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres), SKIP_INFRA=1
+//
+// What it does: infra/infra.sh up (reusing what runs); creates, migrates and seeds its own
+// database once (10,000 members, 1,000,000 posts, power-law follows: bench/mixed/seed.ts); starts
+// the six services and the edge as their own processes on free ports (edge rate limits off);
+// logs --callers members in through the edge (real Login, 8 at a time); each caller reads its
+// follow feed once (this builds its stored feed, as an active member's first read would; reported
+// as "first reads"). Then, per row, a short unmeasured warm-up, a closed loop at saturation
+// (--connections back to back) and an open loop at a fixed offered rate (--rate, else half the
+// row's saturation), each request from a random caller, pages 0-2 of 20:
+//   floors        no-op unary gRPC (health Check on timeline-svc) and a bare Node http JSON server
+//   mix 60/30/10  GET /api/timeline/posts/followings (follow feed) 60 %, GET /api/timeline/posts
+//                 (my feed) 30 %, POST /api/posts 10 %
+//   follow feed, my feed, create post   each alone
+//   fanout        posts by authors followed by 10 / 1,000 / 10,000 members (--fanout-posts each)
+//   growth        the follow feed again on a copy of the data set with --small-posts posts (the
+//                 stack restarted on it), beside the 1,000,000-post figure
+//
+// What each number means:
+//   offered   open loop: requests started per second on schedule, whatever the answers did;
+//   achieved  requests answered per second (2xx or not) over the phase's wall time;
+//   p50..p99.9  latency in ms; open loop: from each request's SCHEDULED start (queueing counted);
+//   errors    non-2xx answers by HTTP status, conn = transport failure, timeout = no answer in 10 s;
+//   CPU ms/request  CPU time (user + system, /proc/<pid>/stat) each process spent during the phase
+//             divided by the requests it answered: the services, the edge, PostgreSQL (every
+//             postgres process except other databases' backends), Redis, the Kafka JVM; "system"
+//             is their sum; bench (the load generator) is shown apart. Rows that create posts
+//             wait, before the closing reading, until activity and search hold every post and
+//             every consumer group has committed to the end of the topics, so fan-out, indexing
+//             and the activity log are in the figure ("events stored" reports what arrived).
+//   Targets (issue 12): mix saturation >= 30 % of the gRPC floor; mix p99 <= 50 ms at half the mix
+//   saturation; follow feed >= 50 % of the floor and <= 1.2 ms CPU/request (saturation row);
+//   a post <= 5 ms CPU (create post saturation row, consumers included).
+// Output: these lines, then the targets; everything also in .run/bench-mixed.json. Exit 1 when a
+// process fails to start or dies, a row's errors exceed --max-error-rate, or events go missing.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { connectEvents, storedPosts } from './mixed/events.ts';
+import { cpuDelta, listenerPid, redisPid, snapshot, type CpuSources } from './mixed/cpu.ts';
+import { capacity, capacityText } from './mixed/capacity.ts';
+import { feedMemory, type FeedMemory } from './mixed/feeds.ts';
+import { grpcFloor, startHttpFloor } from './mixed/floors.ts';
+import { closedLoop, createClient, openLoop, type LoadResult, type Req } from './mixed/load.ts';
+import { errorRate, line, measure, targets, type Measured } from './mixed/report.ts';
+import { callerEmails, FAN_AUTHORS, fanEmail, PASSWORD, seed, seededWith } from './mixed/seed.ts';
+import { databaseUrl, ensureDatabase, infraFromEnv, infraUp, migrateAll, root, startStack, type Stack } from './mixed/stack.ts';
+import { login, signupTemplate } from './mixed/session.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'floors,mix,feed,myfeed,post,fanout,growth' },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '64' },
+    rate: { type: 'string' },
+    callers: { type: 'string' },
+    'fanout-posts': { type: 'string' },
+    members: { type: 'string', default: '10000' },
+    posts: { type: 'string', default: '1000000' },
+    'small-posts': { type: 'string', default: '10000' },
+    database: { type: 'string', default: process.env.BENCH_DATABASE ?? 'dailyfeed_bench_mixed' },
+    'max-error-rate': { type: 'string', default: '0.01' },
+    'log-level': { type: 'string' },
+    profile: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const quick = a.quick;
+const SECONDS = Number(a.seconds ?? (quick ? 4 : 15));
+const WARMUP = Number(a.warmup ?? (quick ? 1 : 3));
+const CONNECTIONS = Number(a.connections);
+const CALLERS = Number(a.callers ?? (quick ? 100 : 500));
+const FANOUT_POSTS = Number(a['fanout-posts'] ?? (quick ? 50 : 300));
+const MAX_ERROR_RATE = Number(a['max-error-rate']);
+const ONLY = new Set(a.only.split(',').map((s) => s.trim()));
+const DATA = { members: Number(a.members), posts: Number(a.posts) };
+const infra = infraFromEnv();
+const log = (msg: string): void => void process.stdout.write(`[bench] ${msg}\n`);
+const results: Measured[] = [];
+const facts: Record<string, unknown> = {};
+let floorRate: number | undefined;
+
+interface Session {
+  readonly stack: Stack;
+  readonly db: pg.Client;
+  readonly database: string;
+  readonly callers: string[];
+  readonly fanTokens: Map<number, string>;
+  readonly sources: CpuSources;
+  readonly events: Awaited<ReturnType<typeof connectEvents>>;
+}
+
+/** Migrates (and seeds when needed) `database`, then starts the stack on it and logs the callers in. */
+async function openSession(database: string, data: { members: number; posts: number }, tag: string): Promise<Session> {
+  const url = databaseUrl(infra.adminUrl, database);
+  if (await ensureDatabase(infra.adminUrl, database)) log(`created database ${database}`);
+  await migrateAll(url);
+  const redis = new Redis(infra.redisUrl);
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  const start = async (): Promise<Stack> => {
+    await redis.flushdb(); // stored feeds start cold; nothing from a previous run or data set
+    const stack = await startStack({ infra, databaseUrl: url, tag, ...(a['log-level'] ? { logLevel: a['log-level'] } : {}), ...(a.profile ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${a.profile}` } : {}) });
+    log(`stack up on ${database}: edge ${stack.edge}`);
+    return stack;
+  };
+  let stack = await start();
+  const seeded = await seededWith(db);
+  if (seeded?.members === data.members && seeded.posts === data.posts) {
+    log(`data set already seeded (${data.members} members, ${data.posts} posts; seeding took ${seeded.seconds} s)`);
+    facts[`seed ${tag}`] = { ...data, seconds: seeded.seconds, reused: true };
+  } else {
+    log(`seeding ${data.members} members, ${data.posts} posts into ${database} ...`);
+    const seconds = await Promise.race([seed(db, data, () => signupTemplate(stack.edge), log), stack.crashed]);
+    log(`seeded in ${seconds} s; restarting the stack so no cache holds pre-seed state`);
+    facts[`seed ${tag}`] = { ...data, seconds, reused: false };
+    await stack.stop();
+    stack = await start();
+  }
+  const { rows } = await db.query<{ f: string; avg: string; max: string }>(
+    `select (select count(*) from member.follows) f, (select round(avg(followings_count), 1) from member.member_profiles) avg, (select max(followers_count) from member.member_profiles) max`,
+  );
+  log(`data: ${data.members} members (+3 fan-out authors), ${data.posts} seeded posts, ${rows[0]?.f} follows (mean ${rows[0]?.avg} followings, most-followed ${rows[0]?.max})`);
+  const events = await connectEvents(infra.kafkaBroker);
+  await Promise.race([events.groupsJoined(90_000), stack.crashed]);
+  let t = performance.now();
+  const callers = await Promise.race([login(stack.edge, await callerEmails(db, CALLERS), PASSWORD, 8), stack.crashed]);
+  const fanTokens = new Map<number, string>();
+  const fan = await login(stack.edge, FAN_AUTHORS.map(fanEmail), PASSWORD, 3);
+  FAN_AUTHORS.forEach((n, i) => fanTokens.set(n, fan[i]!));
+  log(`${callers.length} callers logged in through the edge in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const kafkaPid = listenerPid(infra.kafkaPort);
+  const pids = new Map<string, number>([...stack.pids, ['bench', process.pid], ['redis', await redisPid(redis)], ...(kafkaPid ? [['kafka', kafkaPid] as const] : [])]);
+  if (!kafkaPid) log(`warning: no process found listening on the Kafka port ${infra.kafkaPort}; Kafka's CPU is not counted`);
+  redis.disconnect();
+  const sources: CpuSources = { pids, db, database };
+  // First reads: every caller's stored feed is built from PostgreSQL, as an active member's first read.
+  const client = createClient(stack.edge, 8);
+  t = performance.now();
+  const first = await closedLoop(client.send, (i) => ({ op: 'follow feed', method: 'GET', path: '/api/timeline/posts/followings?page=0&size=20', token: callers[i]! }), 8, 0, callers.length);
+  client.close();
+  log(`first reads (each caller's feed built): ${first.ok}/${first.requests} ok in ${((performance.now() - t) / 1000).toFixed(1)} s, p50 ${first.p50.toFixed(1)} ms, p99 ${first.p99.toFixed(1)} ms`);
+  facts[`first reads ${tag}`] = first;
+  const backlog = await events.drained(180_000);
+  if (!backlog.drained) throw new Error(`consumers did not drain the topic backlog in 180 s (lag ${backlog.lag})`);
+  // Background: what the idle stack burns (health probes, relay and consumer polls, the broker),
+  // which every row's per-request figure carries pro rata; it weighs in at low rates.
+  const idleBefore = await snapshot(sources);
+  await new Promise((r) => setTimeout(r, 3000));
+  const idle = [...cpuDelta(idleBefore, await snapshot(sources))].filter(([, ms]) => ms > 0).map(([name, ms]) => [name, ms / 3] as const);
+  facts[`idle CPU ms/s ${tag}`] = Object.fromEntries(idle);
+  log(`idle stack, CPU ms per second: ${idle.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}`);
+  return { stack, db, database, callers, fanTokens, sources, events };
+}
+
+async function closeSession(s: Session): Promise<void> {
+  await s.events.close();
+  await s.stack.stop();
+  await s.db.end();
+}
+
+/** Transactions and rows written in the bench's database so far (pg_stat_database). */
+async function pgWrites(db: pg.Client): Promise<{ commits: number; inserted: number; updated: number; deleted: number }> {
+  const { rows } = await db.query<{ c: string; i: string; u: string; d: string }>(
+    'select xact_commit c, tup_inserted i, tup_updated u, tup_deleted d from pg_stat_database where datname = current_database()',
+  );
+  const r = rows[0];
+  return { commits: Number(r?.c), inserted: Number(r?.i), updated: Number(r?.u), deleted: Number(r?.d) };
+}
+
+type Op = 'follow feed' | 'my feed' | 'create post';
+const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+const page = (): number => Math.floor(Math.random() * 3);
+
+function requestFor(op: Op, token: string, created: string[]): Req {
+  if (op === 'follow feed') return { op, method: 'GET', path: `/api/timeline/posts/followings?page=${page()}&size=20`, token };
+  if (op === 'my feed') return { op, method: 'GET', path: `/api/timeline/posts?page=${page()}&size=20`, token };
+  return {
+    op, method: 'POST', path: '/api/posts', token,
+    body: JSON.stringify({ content: `bench post ${Date.now().toString(36)} ${Math.random().toString(36).slice(2)}` }),
+    onOk: (body) => {
+      const id = (JSON.parse(body) as { data?: { id?: number | string } }).data?.id;
+      if (id !== undefined) created.push(String(id));
+    },
+  };
+}
+
+/** Runs one measured phase: CPU before, the load, (posts: wait until consumed), CPU after. */
+async function phase(s: Session, row: string, run: (created: string[]) => Promise<LoadResult>, note?: string): Promise<Measured> {
+  const created: string[] = [];
+  const pgBefore = await pgWrites(s.db);
+  const before = await snapshot(s.sources);
+  const load = await Promise.race([run(created), s.stack.crashed]);
+  let extra: Partial<Measured> = note ? { note } : {};
+  if (created.length > 0 || load.byOp['create post']) {
+    const stored = await storedPosts(s.db, created, 60_000);
+    const drain = await s.events.drained(60_000);
+    extra = { ...extra, stored, drain };
+  }
+  const delta = cpuDelta(before, await snapshot(s.sources));
+  await new Promise((r) => setTimeout(r, 1100)); // backends report their statistics at most once a second
+  const pgAfter = await pgWrites(s.db);
+  const per = (k: keyof typeof pgAfter): number => (pgAfter[k] - pgBefore[k]) / Math.max(1, load.requests);
+  extra = { ...extra, pg: { commits: per('commits'), inserted: per('inserted'), updated: per('updated'), deleted: per('deleted') } };
+  const m = measure(row, load, delta, extra);
+  if (errorRate(m) > MAX_ERROR_RATE) m.failed = `error rate ${(errorRate(m) * 100).toFixed(2)} % > ${MAX_ERROR_RATE * 100} %`;
+  if (m.stored && (m.stored.activity < m.stored.expected || m.stored.search < m.stored.expected)) m.failed = `events missing: ${JSON.stringify(m.stored)}`;
+  if (m.drain && !m.drain.drained) m.failed = `consumers not drained after 60 s (lag ${m.drain.lag})`;
+  results.push(m);
+  log(line(m));
+  return m;
+}
+
+/** Warm-up, saturation (closed loop), then the open loop at --rate or half the saturation. */
+async function row(s: Session, name: string, ops: readonly Op[], tokens: () => string): Promise<void> {
+  const next = (created: string[]) => () => requestFor(pick(ops), tokens(), created);
+  const client = createClient(s.stack.edge, CONNECTIONS);
+  try {
+    await closedLoop(client.send, next([]), Math.min(CONNECTIONS, 16), WARMUP);
+    const sat = await phase(s, name, (c) => closedLoop(client.send, next(c), CONNECTIONS, SECONDS));
+    const rate = a.rate ? Number(a.rate) : Math.max(1, Math.round(sat.load.ok / sat.load.seconds / 2));
+    await phase(s, name, (c) => openLoop(client.send, next(c), CONNECTIONS, rate, SECONDS));
+  } finally {
+    client.close();
+  }
+}
+
+async function floors(s: Session): Promise<void> {
+  let before = await snapshot(s.sources);
+  const g = await grpcFloor(s.stack.timelineAddr, CONNECTIONS, SECONDS);
+  const gDelta = cpuDelta(before, await snapshot(s.sources));
+  floorRate = g.rate;
+  const gLoad: LoadResult = { mode: 'closed', connections: CONNECTIONS, seconds: g.seconds, requests: g.calls, ok: g.calls - g.errors, errors: g.errors ? { grpc: g.errors } : {}, byOp: { health: g.calls }, achieved: g.rate, p50: g.percentiles[0], p90: g.percentiles[1], p99: g.percentiles[2], p999: g.percentiles[3] };
+  const only = (d: Map<string, number>, keep: Record<string, string>): Map<string, number> => new Map([...d].filter(([k]) => k in keep).map(([k, v]) => [keep[k]!, v]));
+  const gm = measure('floor: no-op gRPC', gLoad, only(gDelta, { timeline: 'timeline (floor)', bench: 'bench' }), { note: 'grpc.health.v1 Check on timeline-svc, 4 channels' });
+  results.push(gm);
+  log(line(gm));
+  const http = await startHttpFloor();
+  const sources = { ...s.sources, pids: new Map([...s.sources.pids, ['http-floor', http.pid]]) };
+  const client = createClient(http.base, CONNECTIONS);
+  try {
+    const req = (): Req => ({ op: 'floor', method: 'GET', path: '/api/timeline/posts/followings?page=0&size=20' });
+    await closedLoop(client.send, req, CONNECTIONS, WARMUP);
+    before = await snapshot(sources);
+    const load = await closedLoop(client.send, req, CONNECTIONS, SECONDS);
+    const hm = measure('floor: bare Node http', load, only(cpuDelta(before, await snapshot(sources)), { 'http-floor': 'http-floor', bench: 'bench' }));
+    results.push(hm);
+    log(line(hm));
+  } finally {
+    client.close();
+    await http.stop();
+  }
+}
+
+async function fanout(s: Session): Promise<void> {
+  for (const followers of FAN_AUTHORS) {
+    const token = s.fanTokens.get(followers)!;
+    const { rows } = await s.db.query<{ n: string }>(
+      `select p.followers_count n from member.member_profiles p join member.members m on m.id = p.member_id where m.email = $1`, [fanEmail(followers)]);
+    const client = createClient(s.stack.edge, 8);
+    try {
+      await phase(s, `post, ${followers} followers`, (c) => closedLoop(client.send, () => requestFor('create post', token, c), 8, 0, FANOUT_POSTS),
+        `author has ${rows[0]?.n} followers, ${Math.min(followers, s.callers.length)} of them callers with a stored feed`);
+    } finally {
+      client.close();
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  infraUp();
+  const s = await openSession(a.database, DATA, 'main');
+  let feedAtFull: Measured | undefined;
+  let feeds: FeedMemory | undefined;
+  try {
+    const caller = (): string => pick(s.callers);
+    if (ONLY.has('floors')) await floors(s);
+    if (ONLY.has('mix')) await row(s, 'mix 60/30/10', [...Array<Op>(6).fill('follow feed'), ...Array<Op>(3).fill('my feed'), 'create post'], caller);
+    if (ONLY.has('feed')) await row(s, 'follow feed', ['follow feed'], caller);
+    feedAtFull = results.find((m) => m.row === 'follow feed' && m.load.mode === 'closed');
+    if (ONLY.has('myfeed')) await row(s, 'my feed', ['my feed'], caller);
+    if (ONLY.has('post')) await row(s, 'create post', ['create post'], caller);
+    if (ONLY.has('fanout')) await fanout(s);
+    const mem = await feedMemory(infra.redisUrl);
+    feeds = mem;
+    facts['stored feeds'] = mem;
+    log(`stored feeds in Redis: ${mem.feeds}; sampled ${mem.sampled}: mean ${mem.meanEntries.toFixed(0)} entries, ${mem.meanBytes.toFixed(0)} bytes (list + meta); at ${mem.maxEntries} entries ${mem.bytesAtMaxEntries.toFixed(0)} bytes; Redis used_memory ${(mem.usedMemory / 1048576).toFixed(1)} MiB`);
+  } finally {
+    await closeSession(s);
+  }
+  if (ONLY.has('growth')) {
+    const small = await openSession(`${a.database}_small`, { members: DATA.members, posts: Number(a['small-posts']) }, 'small');
+    try {
+      await row(small, `follow feed @${Number(a['small-posts']) / 1000}k posts`, ['follow feed'], () => pick(small.callers));
+    } finally {
+      await closeSession(small);
+    }
+    const at = results.find((m) => m.row.startsWith('follow feed @') && m.load.mode === 'closed');
+    if (feedAtFull && at) log(`growth: follow feed CPU ${at.cpuTotal.toFixed(2)} ms/request at ${a['small-posts']} posts vs ${feedAtFull.cpuTotal.toFixed(2)} at ${DATA.posts}`);
+  }
+  const t = targets(results, floorRate);
+  const http = results.find((m) => m.row === 'floor: bare Node http');
+  process.stdout.write(`\n== bench/mixed ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(results.map(line).join('\n') + '\n');
+  if (floorRate) process.stdout.write(`floors: no-op gRPC ${floorRate.toFixed(0)} calls/s${http ? `, bare Node http ${(http.load.ok / http.load.seconds).toFixed(0)} req/s` : ''}\n`);
+  const mix = results.find((m) => m.row === 'mix 60/30/10' && m.load.mode === 'closed');
+  if (mix) {
+    const idle = (facts['idle CPU ms/s main'] ?? {}) as Record<string, number>;
+    const post = results.find((m) => m.row === 'create post' && m.load.mode === 'closed');
+    process.stdout.write(`${capacityText(mix, feeds, idle, post)}\n`);
+    facts['capacity'] = capacity(mix, idle, post);
+  }
+  process.stdout.write(`targets:\n${t.map((x) => `  ${x.met === undefined ? '  ?  ' : x.met ? ' met ' : 'MISSED'} ${x.name}: ${x.value} (target ${x.goal})`).join('\n')}\n`);
+  const failed = results.filter((m) => m.failed);
+  mkdirSync(join(root, '.run'), { recursive: true });
+  const file = join(root, '.run/bench-mixed.json');
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg() }, args: a, facts, floorRate, rows: results, targets: t, seconds: (Date.now() - started) / 1000 }, null, 2));
+  process.stdout.write(`summary: ${file}; ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`);
+  if (failed.length > 0) process.stderr.write(`FAILED rows: ${failed.map((m) => `${m.row} (${m.load.mode}): ${m.failed}`).join('; ')}\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  process.stderr.write(`bench/mixed failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}
