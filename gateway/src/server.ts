@@ -15,6 +15,7 @@ import type { RouteSpec } from './domain/route-table.ts';
 import { withRateLimits, type RateLimitSettings } from './adapters/rate-limits.ts';
 import { registerDocs } from './handlers/docs.ts';
 import { installPlumbing, parseQuery, requestIdOf } from './handlers/edge-plumbing.ts';
+import { clientErrorReply, frameworkErrorReply, indexRouteMethods, MAX_PARAM_LENGTH, refuseBarePreflight, type MethodIndex } from './handlers/protocol-errors.ts';
 import { pathOf, registerRestRoutes } from './handlers/rest-routes.ts';
 
 export interface ApiDeps {
@@ -62,11 +63,15 @@ export function createServer(deps: GatewayDeps): FastifyInstance {
     trustProxy: typeof edge.trustProxy === 'number' ? trustHops(edge.trustProxy) : edge.trustProxy,
     requestIdHeader: false,
     genReqId: requestIdOf,
-    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery },
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorReply,
+    clientErrorHandler: clientErrorReply,
   });
+  // First: every route registered from here on is indexed for the 405 answer.
+  const methods = indexRouteMethods(app);
   installPlumbing(app);
   installObservability(app);
-  installErrors(app);
+  installErrors(app, methods);
   app.get('/healthz', async () => ({ status: 'ok' }));
   // The original's probe paths (§1.0), answered by the edge for itself: plain text OK.
   for (const probe of ['ready', 'live', 'startup']) app.get(`/healthcheck/${probe}`, async (_request, reply) => reply.type('text/plain').send('OK'));
@@ -74,6 +79,7 @@ export function createServer(deps: GatewayDeps): FastifyInstance {
   const api = deps.api;
   if (api !== undefined) {
     void app.register(cookie);
+    refuseBarePreflight(app);
     void app.register(cors, {
       origin: [...edge.frontendOrigins],
       credentials: true,
@@ -123,9 +129,13 @@ function installObservability(app: FastifyInstance): void {
   });
 }
 
-function installErrors(app: FastifyInstance): void {
+function installErrors(app: FastifyInstance, methods: MethodIndex): void {
   app.setNotFoundHandler(async (request, reply) => {
     const path = pathOf(request);
+    const allowed = methods.allowedMethodsOf(path);
+    if (allowed.length > 0) {
+      return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(405, `method: ${request.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`, path));
+    }
     return reply.code(404).send(errorBody(404, `no route for ${request.method} ${path}`, path));
   });
   app.setErrorHandler(async (error: { statusCode?: number; message: string }, request, reply) => {
