@@ -15,6 +15,11 @@ const DEFAULT_GRPC_CONFIG_DIR = fileURLToPath(new URL('../../mesh/generated/grpc
 const schema = z.object({
   HTTP_HOST: z.string().min(1).default('127.0.0.1').describe('Address the REST edge binds (0.0.0.0 in containers).'),
   HTTP_PORT: port.default(8080).describe('REST edge port; 0 picks a free port (tests).'),
+  METRICS_PORT: z
+    .union([z.literal('').transform(() => undefined), port])
+    .optional()
+    .describe('When set, Prometheus /metrics is served on this port (bound on HTTP_HOST) and not on the public HTTP_PORT; unset or "" keeps /metrics on HTTP_PORT (local runs).'),
+  DOCS_ENABLED: flag.default(true).describe('Serve the Swagger UI at /docs and the OpenAPI document at /docs/openapi.json; the cluster manifests turn it off.'),
   MEMBER_ADDR: address.default('127.0.0.1:50051').describe('member-svc gRPC address.'),
   CONTENT_ADDR: address.default('127.0.0.1:50052').describe('content-svc gRPC address.'),
   TIMELINE_ADDR: address.default('127.0.0.1:50053').describe('timeline-svc gRPC address.'),

@@ -32,6 +32,8 @@ export interface EdgeOptions {
   readonly trustProxy: boolean | number | string;
   readonly jsonBodyLimit: number;
   readonly uploadBodyLimit: number;
+  /** Serve /docs and /docs/openapi.json (DOCS_ENABLED; off in the cluster). */
+  readonly docsEnabled: boolean;
 }
 
 export interface GatewayDeps {
@@ -40,6 +42,11 @@ export interface GatewayDeps {
   /** Omitted: no rate limiting (tests of other concerns, or RATE_LIMIT_ENABLED=false). */
   readonly rateLimit?: RateLimitSettings;
   readonly edge?: Partial<EdgeOptions>;
+  /**
+   * Given: requests are recorded into it and /metrics is NOT served on the edge's port (main.ts
+   * serves it on METRICS_PORT). Omitted: the edge has its own registry and serves /metrics itself.
+   */
+  readonly metricsRegistry?: Registry;
 }
 
 const DEFAULT_EDGE: EdgeOptions = {
@@ -48,6 +55,7 @@ const DEFAULT_EDGE: EdgeOptions = {
   trustProxy: false,
   jsonBodyLimit: 256 * 1024,
   uploadBodyLimit: 10 * 1024 * 1024,
+  docsEnabled: true,
 };
 
 /** Headers a browser script may read on a cross-origin response. */
@@ -70,7 +78,7 @@ export function createServer(deps: GatewayDeps): FastifyInstance {
   // First: every route registered from here on is indexed for the 405 answer.
   const methods = indexRouteMethods(app);
   installPlumbing(app);
-  installObservability(app);
+  installObservability(app, deps.metricsRegistry);
   installErrors(app, methods);
   app.get('/healthz', async () => ({ status: 'ok' }));
   // The original's probe paths (§1.0), answered by the edge for itself: plain text OK.
@@ -88,7 +96,7 @@ export function createServer(deps: GatewayDeps): FastifyInstance {
       optionsSuccessStatus: 200,
     });
     void app.register(multipart, { limits: { fileSize: edge.uploadBodyLimit, files: 1, fields: 20, fieldSize: 64 * 1024 } });
-    registerDocs(app, api.openApi);
+    if (edge.docsEnabled) registerDocs(app, api.openApi);
     const routes = async (scope: FastifyInstance): Promise<void> => {
       registerRestRoutes(scope, { ...api, cookieSecure: edge.cookieSecure, uploadBodyLimit: edge.uploadBodyLimit });
     };
@@ -103,10 +111,16 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
 }
 
-function installObservability(app: FastifyInstance): void {
+/** The edge's metrics registry (default labels and process metrics), for createServer and main.ts. */
+export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'gateway' });
   collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+function installObservability(app: FastifyInstance, external: Registry | undefined): void {
+  const registry = external ?? createMetricsRegistry();
   const requests = new Histogram({
     name: 'http_server_request_duration_seconds',
     help: 'REST edge requests by route, method and status.',
@@ -123,6 +137,7 @@ function installObservability(app: FastifyInstance): void {
     request.log.info({ method: request.method, route, status, durationMs: Math.round(reply.elapsedTime * 10) / 10, requestId: request.id }, 'request');
   });
 
+  if (external !== undefined) return;
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
