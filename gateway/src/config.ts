@@ -43,13 +43,13 @@ const schema = z.object({
     .string()
     .prefault('false')
     .transform((v) => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v))
-    .describe('Fastify trustProxy: false, true, a hop count, or a list of proxy addresses; decides the client IP used for limits and sessions.'),
+    .describe('Which proxies may name the client address in X-Forwarded-For (rate-limit buckets, ClientInfo): false (none: the socket peer), a hop count, or a comma list of addresses/CIDRs (e.g. "loopback,10.8.0.0/16"); true trusts anyone and is only for tests. The cluster sets 1 (the ingress, through the sidecar); see gateway/README.md.'),
   BODY_LIMIT_JSON_BYTES: positiveInt.default(256 * 1024).describe('Largest JSON body accepted (posts are at most 5000 characters).'),
   BODY_LIMIT_IMAGE_BYTES: positiveInt.default(10 * 1024 * 1024).describe('Largest uploaded image (image-svc accepts 10 MiB).'),
   RATE_LIMIT_ENABLED: flag.default(true).describe('Whether API routes are rate limited.'),
   RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000).describe('Rate-limit window.'),
-  RATE_LIMIT_PER_IP: positiveInt.default(1200).describe('Requests per window per client IP (the frontend proxy makes every user one IP: keep it high).'),
-  RATE_LIMIT_PER_MEMBER: positiveInt.default(600).describe('Requests per window per member session (bearer token).'),
+  RATE_LIMIT_PER_IP: positiveInt.default(1200).describe('Requests per window per client address, for requests without a bearer token (login, signup, anonymous reads).'),
+  RATE_LIMIT_PER_MEMBER: positiveInt.default(600).describe('Requests per window per member session (requests with a bearer token count here, not against their address).'),
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('dailyfeed:gateway:rl:').describe('Redis key prefix of the rate-limit buckets.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000).describe('Graceful-shutdown deadline.'),
