@@ -15,6 +15,11 @@ const DEFAULT_GRPC_CONFIG_DIR = fileURLToPath(new URL('../../mesh/generated/grpc
 const schema = z.object({
   HTTP_HOST: z.string().min(1).default('127.0.0.1').describe('Address the REST edge binds (0.0.0.0 in containers).'),
   HTTP_PORT: port.default(8080).describe('REST edge port; 0 picks a free port (tests).'),
+  METRICS_PORT: z
+    .union([z.literal('').transform(() => undefined), port])
+    .optional()
+    .describe('When set, Prometheus /metrics is served on this port (bound on HTTP_HOST) and not on the public HTTP_PORT; unset or "" keeps /metrics on HTTP_PORT (local runs).'),
+  DOCS_ENABLED: flag.default(true).describe('Serve the Swagger UI at /docs and the OpenAPI document at /docs/openapi.json; the cluster manifests turn it off.'),
   MEMBER_ADDR: address.default('127.0.0.1:50051').describe('member-svc gRPC address.'),
   CONTENT_ADDR: address.default('127.0.0.1:50052').describe('content-svc gRPC address.'),
   TIMELINE_ADDR: address.default('127.0.0.1:50053').describe('timeline-svc gRPC address.'),
@@ -39,13 +44,13 @@ const schema = z.object({
     .string()
     .prefault('false')
     .transform((v) => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v))
-    .describe('Fastify trustProxy: false, true, a hop count, or a list of proxy addresses; decides the client IP used for limits and sessions.'),
+    .describe('Which proxies may name the client address in X-Forwarded-For (rate-limit buckets, ClientInfo): false (none: the socket peer), a hop count, or a comma list of addresses/CIDRs (e.g. "loopback,10.8.0.0/16"); true trusts anyone and is only for tests. The cluster sets 1 (the ingress, through the sidecar); see gateway/README.md.'),
   BODY_LIMIT_JSON_BYTES: positiveInt.default(256 * 1024).describe('Largest JSON body accepted (posts are at most 5000 characters).'),
   BODY_LIMIT_IMAGE_BYTES: positiveInt.default(10 * 1024 * 1024).describe('Largest uploaded image (image-svc accepts 10 MiB).'),
   RATE_LIMIT_ENABLED: flag.default(true).describe('Whether API routes are rate limited.'),
   RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000).describe('Rate-limit window.'),
-  RATE_LIMIT_PER_IP: positiveInt.default(1200).describe('Requests per window per client IP (the frontend proxy makes every user one IP: keep it high).'),
-  RATE_LIMIT_PER_MEMBER: positiveInt.default(600).describe('Requests per window per member session (bearer token).'),
+  RATE_LIMIT_PER_IP: positiveInt.default(1200).describe('Requests per window per client address, for requests without a bearer token (login, signup, anonymous reads).'),
+  RATE_LIMIT_PER_MEMBER: positiveInt.default(600).describe('Requests per window per member session (requests with a bearer token count here, not against their address).'),
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('dailyfeed:gateway:rl:').describe('Redis key prefix of the rate-limit buckets.'),
   SHED_MAX_IN_FLIGHT: z.coerce
     .number()

@@ -7,7 +7,8 @@ import { backendAddresses, ConfigError, loadConfig, type Config } from './config
 import { buildOpenApi, OPENAPI_INFO } from './domain/openapi.ts';
 import { buildRouteTable } from './domain/route-table.ts';
 import { createFailureMapper } from './domain/rpc-failure.ts';
-import { createServer } from './server.ts';
+import { startMetricsServer } from './handlers/metrics-server.ts';
+import { createMetricsRegistry, createServer } from './server.ts';
 
 // Request logs carry no headers or bodies; this list guards any object logged by mistake.
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'password', '*.password', 'email', '*.email', '*.accessToken', '*.refreshToken', '*.refresh_token', '*.access_token'];
@@ -34,8 +35,11 @@ const invoker = createGrpcBackends({ addresses: backendAddresses(config), servic
 const redis = config.RATE_LIMIT_ENABLED ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
 redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error (rate limits are skipped while it lasts)'));
 
+// With METRICS_PORT, /metrics lives on its own port and the public one does not serve it.
+const metricsRegistry = config.METRICS_PORT === undefined ? undefined : createMetricsRegistry();
 const app = createServer({
   log,
+  ...(metricsRegistry === undefined ? {} : { metricsRegistry }),
   api: { routes, invoker, mapFailure: createFailureMapper(root), openApi: buildOpenApi(root, routes, { ...OPENAPI_INFO, serverUrl: config.OPENAPI_SERVER_URL }) },
   ...(redis === undefined
     ? {}
@@ -47,10 +51,12 @@ const app = createServer({
     trustProxy: config.TRUST_PROXY,
     jsonBodyLimit: config.BODY_LIMIT_JSON_BYTES,
     uploadBodyLimit: config.BODY_LIMIT_IMAGE_BYTES,
+    docsEnabled: config.DOCS_ENABLED,
   },
 });
 const address = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
-log.info({ address, routes: routes.length }, 'gateway listening');
+const metricsServer = metricsRegistry === undefined || config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metricsRegistry, config.HTTP_HOST, config.METRICS_PORT);
+log.info({ address, metrics: metricsServer?.address ?? `${address}/metrics`, routes: routes.length }, 'gateway listening');
 
 let signals = 0;
 const onSignal = (signal: NodeJS.Signals): void => {
@@ -59,7 +65,7 @@ const onSignal = (signal: NodeJS.Signals): void => {
   log.info({ signal }, 'shutting down');
   const timer = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS);
   timer.unref();
-  app.close().then(
+  Promise.all([app.close(), metricsServer?.close()]).then(
     () => {
       invoker.close();
       redis?.disconnect();

@@ -16,6 +16,7 @@ import type { RouteSpec } from './domain/route-table.ts';
 import { withRateLimits, type RateLimitSettings } from './adapters/rate-limits.ts';
 import { registerDocs } from './handlers/docs.ts';
 import { installPlumbing, parseQuery, requestIdOf } from './handlers/edge-plumbing.ts';
+import { clientErrorReply, frameworkErrorReply, indexRouteMethods, MAX_PARAM_LENGTH, refuseBarePreflight, type MethodIndex } from './handlers/protocol-errors.ts';
 import { pathOf, registerRestRoutes, type Shedding } from './handlers/rest-routes.ts';
 
 export interface ApiDeps {
@@ -32,6 +33,8 @@ export interface EdgeOptions {
   readonly trustProxy: boolean | number | string;
   readonly jsonBodyLimit: number;
   readonly uploadBodyLimit: number;
+  /** Serve /docs and /docs/openapi.json (DOCS_ENABLED; off in the cluster). */
+  readonly docsEnabled: boolean;
 }
 
 export interface GatewayDeps {
@@ -42,6 +45,11 @@ export interface GatewayDeps {
   readonly edge?: Partial<EdgeOptions>;
   /** In-flight bounds of the API routes; omitted: no load shedding. */
   readonly shedding?: SheddingLimits & { readonly retryAfterSeconds: number };
+  /**
+   * Given: requests are recorded into it and /metrics is NOT served on the edge's port (main.ts
+   * serves it on METRICS_PORT). Omitted: the edge has its own registry and serves /metrics itself.
+   */
+  readonly metricsRegistry?: Registry;
 }
 
 const DEFAULT_EDGE: EdgeOptions = {
@@ -50,6 +58,7 @@ const DEFAULT_EDGE: EdgeOptions = {
   trustProxy: false,
   jsonBodyLimit: 256 * 1024,
   uploadBodyLimit: 10 * 1024 * 1024,
+  docsEnabled: true,
 };
 
 /** Headers a browser script may read on a cross-origin response. */
@@ -65,11 +74,15 @@ export function createServer(deps: GatewayDeps): FastifyInstance {
     trustProxy: typeof edge.trustProxy === 'number' ? trustHops(edge.trustProxy) : edge.trustProxy,
     requestIdHeader: false,
     genReqId: requestIdOf,
-    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery },
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorReply,
+    clientErrorHandler: clientErrorReply,
   });
+  // First: every route registered from here on is indexed for the 405 answer.
+  const methods = indexRouteMethods(app);
   installPlumbing(app);
-  const registry = installObservability(app);
-  installErrors(app);
+  const registry = installObservability(app, deps.metricsRegistry);
+  installErrors(app, methods);
   app.get('/healthz', async () => ({ status: 'ok' }));
   // The original's probe paths (§1.0), answered by the edge for itself: plain text OK.
   for (const probe of ['ready', 'live', 'startup']) app.get(`/healthcheck/${probe}`, async (_request, reply) => reply.type('text/plain').send('OK'));
@@ -77,6 +90,7 @@ export function createServer(deps: GatewayDeps): FastifyInstance {
   const api = deps.api;
   if (api !== undefined) {
     void app.register(cookie);
+    refuseBarePreflight(app);
     void app.register(cors, {
       origin: [...edge.frontendOrigins],
       credentials: true,
@@ -85,7 +99,7 @@ export function createServer(deps: GatewayDeps): FastifyInstance {
       optionsSuccessStatus: 200,
     });
     void app.register(multipart, { limits: { fileSize: edge.uploadBodyLimit, files: 1, fields: 20, fieldSize: 64 * 1024 } });
-    registerDocs(app, api.openApi);
+    if (edge.docsEnabled) registerDocs(app, api.openApi);
     const shedding = deps.shedding === undefined ? undefined : sheddingOf(deps.shedding, registry);
     const routes = async (scope: FastifyInstance): Promise<void> => {
       registerRestRoutes(scope, { ...api, cookieSecure: edge.cookieSecure, uploadBodyLimit: edge.uploadBodyLimit, ...(shedding === undefined ? {} : { shedding }) });
@@ -122,10 +136,17 @@ function sheddingOf(settings: NonNullable<GatewayDeps['shedding']>, registry: Re
   return { shedder, retryAfterSeconds: settings.retryAfterSeconds, onShed: (backend) => shed.inc({ backend }) };
 }
 
-function installObservability(app: FastifyInstance): Registry {
+/** The edge's metrics registry (default labels and process metrics), for createServer and main.ts. */
+export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'gateway' });
   collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Records every request into `external` (served by main.ts on METRICS_PORT) or into its own registry served at /metrics. */
+function installObservability(app: FastifyInstance, external: Registry | undefined): Registry {
+  const registry = external ?? createMetricsRegistry();
   const requests = new Histogram({
     name: 'http_server_request_duration_seconds',
     help: 'REST edge requests by route, method and status.',
@@ -163,6 +184,7 @@ function installObservability(app: FastifyInstance): Registry {
     done();
   });
 
+  if (external !== undefined) return registry;
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
@@ -170,9 +192,13 @@ function installObservability(app: FastifyInstance): Registry {
   return registry;
 }
 
-function installErrors(app: FastifyInstance): void {
+function installErrors(app: FastifyInstance, methods: MethodIndex): void {
   app.setNotFoundHandler(async (request, reply) => {
     const path = pathOf(request);
+    const allowed = methods.allowedMethodsOf(path);
+    if (allowed.length > 0) {
+      return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(405, `method: ${request.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`, path));
+    }
     return reply.code(404).send(errorBody(404, `no route for ${request.method} ${path}`, path));
   });
   app.setErrorHandler(async (error: { statusCode?: number; message: string }, request, reply) => {

@@ -4,6 +4,8 @@ import { after, before, describe } from 'node:test';
 import { activityContract } from './contract/activity.ts';
 import { contentTimelineContract } from './contract/content-timeline.ts';
 import { endToEndFlow } from './contract/e2e-flow.ts';
+import { fuzzContract } from './contract/fuzz.ts';
+import { idempotencyContract } from './contract/idempotency.ts';
 import { imageContract } from './contract/image.ts';
 import { memberContract } from './contract/member.ts';
 import { searchContract } from './contract/search.ts';
@@ -20,4 +22,7 @@ describe('the REST edge in front of the real services', () => {
   activityContract(control.stack);
   imageContract(control.stack);
   searchContract(control.stack);
+  idempotencyContract(control.stack);
+  // Last: its generated writes must not disturb the contracts above.
+  fuzzContract(control.stack);
 });

@@ -96,10 +96,10 @@ describe('edge errors', () => {
     await expectErrorBody(await fetch(`${gateway.base}/api/posts`, { method: 'POST', body: form }), 415, '/api/posts');
   });
 
-  it('when the route or the verb does not exist, then 404 with the error body', async () => {
+  it('when the route does not exist, then 404; when only the verb does not, then 405; both with the error body', async () => {
     await expectErrorBody(await fetch(`${gateway.base}/api/nowhere`), 404, '/api/nowhere');
-    await expectErrorBody(await fetch(`${gateway.base}/api/posts`, { method: 'GET' }), 404, '/api/posts');
-    await expectErrorBody(await fetch(`${gateway.base}/api/token/refresh`, { method: 'GET' }), 404, '/api/token/refresh');
+    await expectErrorBody(await fetch(`${gateway.base}/api/posts`, { method: 'GET' }), 405, '/api/posts');
+    await expectErrorBody(await fetch(`${gateway.base}/api/token/refresh`, { method: 'GET' }), 405, '/api/token/refresh');
   });
 
   it('when the Idempotency-Key header is not printable ASCII, then 400', async () => {

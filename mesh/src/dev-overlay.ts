@@ -106,7 +106,22 @@ export function devStores(): DevObject[] {
     'timeline-read': `postgres://dailyfeed_timeline_ro@${POSTGRES}:5432/dailyfeed`,
   };
   const secret = new Secret({ metadata: { name: DATABASE_SECRET, namespace: NAMESPACE }, type: 'Opaque', stringData: urls });
-  return [...postgres, ...redis, ...kafka, config, secret];
+  return [...postgres, ...redis, ...kafka, config, secret, ...devSecrets()];
+}
+
+/**
+ * The other Secrets the base references (policy.ts `secretEnv` with a `secret`), filled with
+ * fixed, public, dev-only values: a laptop cluster starts, and nothing it protects is real.
+ */
+function devSecrets(): Secret[] {
+  const byName = new Map<string, Record<string, string>>();
+  for (const s of SERVICES) {
+    for (const e of s.secretEnv ?? []) {
+      if (e.secret === undefined) continue;
+      byName.set(e.secret, { ...byName.get(e.secret), [e.key]: `dev-only-not-secret-${s.name}-${e.key}-0123456789abcdef` });
+    }
+  }
+  return [...byName].map(([name, stringData]) => new Secret({ metadata: { name, namespace: NAMESPACE }, type: 'Opaque', stringData }));
 }
 
 /** JSON 6902 patches the dev kustomization applies to the base, by target kind. */

@@ -4,17 +4,17 @@
 import { DestinationRule, Gateway, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
 import { AuthorizationPolicy, PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1';
 import { NAMESPACE, principal, selectorLabels, workloadName } from './k8s-common.ts';
-import { EDGE, type Caller, type RoutePolicy, type ServicePolicy } from './policy.ts';
+import { EDGE, type Caller, type RetryOn, type RoutePolicy, type ServicePolicy } from './policy.ts';
 
 export type IstioObject = VirtualService | DestinationRule | PeerAuthentication | Gateway | AuthorizationPolicy;
 
 // Retries re-send writes. That is safe only because writes are idempotent: the edge's
 // `idempotency-key` metadata is forwarded unchanged on every try, and content-svc deduplicates it.
-function httpRetries(route: RoutePolicy) {
+function httpRetries(route: RoutePolicy, retryOn: readonly RetryOn[] = route.retries.retryOn) {
   return {
     attempts: route.retries.attempts,
     perTryTimeout: route.retries.perTryTimeout,
-    retryOn: route.retries.retryOn.join(','),
+    retryOn: retryOn.join(','),
     retryRemoteLocalities: route.retries.retryRemoteLocalities,
   };
 }
@@ -79,8 +79,16 @@ export function ingressGateway(): Gateway {
   });
 }
 
+/**
+ * The ingress route to the edge, in two rules (first match wins). Requests safe to repeat (safe
+ * methods, or carrying the client's Idempotency-Key, which the edge forwards so the services
+ * deduplicate the retry) get the §9.1 retries; every other request (a POST/PUT/PATCH/DELETE
+ * without a key) is retried only when it cannot have reached the edge, so a write that timed out
+ * or failed after being forwarded is never applied twice.
+ */
 export function edgeVirtualService(): VirtualService {
   const host = workloadName('gateway');
+  const destination = [{ destination: { host, port: { number: EDGE.httpPort } } }];
   return new VirtualService({
     metadata: { name: host, namespace: NAMESPACE },
     spec: {
@@ -88,11 +96,19 @@ export function edgeVirtualService(): VirtualService {
       gateways: ['dailyfeed-gateway'],
       http: [
         {
+          name: 'edge-repeatable',
+          // Match entries are ORed.
+          match: [{ method: { regex: 'GET|HEAD|OPTIONS' } }, { headers: { 'idempotency-key': { regex: '.+' } } }],
+          timeout: EDGE.route.timeout,
+          retries: httpRetries(EDGE.route),
+          route: destination,
+        },
+        {
           name: 'edge',
           match: [{ uri: { prefix: '/' } }],
           timeout: EDGE.route.timeout,
-          retries: httpRetries(EDGE.route),
-          route: [{ destination: { host, port: { number: EDGE.httpPort } } }],
+          retries: httpRetries(EDGE.route, EDGE.unsafeMethodRetryOn),
+          route: destination,
         },
       ],
     },

@@ -106,8 +106,8 @@ export interface ServicePolicy {
   readonly jobs: readonly JobPolicy[];
   /** Writable storage beyond /tmp (the root filesystem is read-only). */
   readonly storage?: StoragePolicy;
-  /** Extra environment variables read from the database Secret: env name -> Secret key. */
-  readonly secretEnv?: readonly { readonly env: string; readonly key: string }[];
+  /** Extra environment variables read from a Secret (the database Secret unless `secret` names another): env name -> Secret key. */
+  readonly secretEnv?: readonly { readonly env: string; readonly key: string; readonly secret?: string }[];
 }
 
 const FULL_RETRY_ON: readonly RetryOn[] = ['gateway-error', 'connect-failure', 'refused-stream', '5xx', 'retriable-4xx', 'reset'];
@@ -175,6 +175,10 @@ export const SERVICES: readonly ServicePolicy[] = [
     scaleGroup: undefined,
     route: route('10s', 5, '3s', FULL_RETRY_ON),
     resilience: 'critical',
+    // Private signing keys are stored AES-256-GCM encrypted with a key derived from this secret;
+    // without it they would sit in PostgreSQL in the clear. Production supplies the Secret (the
+    // pod does not start without it); the dev overlay creates a throw-away one.
+    secretEnv: [{ env: 'KEY_ENCRYPTION_SECRET', key: 'key-encryption-secret', secret: 'dailyfeed-member-keys' }],
     resources: withMemory('400Mi', '1Gi'),
     // Every service authenticates its callers through member-svc (Authenticate).
     callers: ['gateway', 'content', 'timeline', 'image', 'search', 'activity'],
@@ -274,13 +278,26 @@ export const SERVICES: readonly ServicePolicy[] = [
 export const EDGE = {
   name: 'gateway',
   httpPort: 8080,
+  /** /metrics lives here, off the port the ingress routes to (the edge's METRICS_PORT). */
+  metricsPort: 9450,
   resources: DEFAULT_RESOURCES,
   autoscaling: SEED_AUTOSCALING,
   hosts: ['dailyfeed.local', '*'],
-  // §9.1's ingress route to the frontend: timeout 30s, 3 retries of 10s, only on failures that
-  // happen before or instead of a response. Writes stay safe for the same reason as above: the
-  // idempotency key rides along, so a write the edge already forwarded is deduplicated.
+  // §9.1's ingress route to the frontend: timeout 30s, 3 retries of 10s. A 502/503/504 may come
+  // after the edge already forwarded a write, so `gateway-error` is retried only for requests that
+  // are safe to repeat: GET/HEAD/OPTIONS, or any request carrying the client's Idempotency-Key
+  // (the edge forwards it and the services deduplicate it). Other writes are retried only when
+  // the request never reached the edge (istio.ts, edgeVirtualService).
   route: route('30s', 3, '10s', ['gateway-error', 'connect-failure', 'refused-stream']),
+  /** Retry conditions under which the request cannot have reached the edge: safe for any method. */
+  unsafeMethodRetryOn: ['connect-failure', 'refused-stream'] as readonly RetryOn[],
+  /**
+   * TRUST_PROXY of the edge: one hop. The socket peer is the pod's own sidecar; the entry before
+   * it in X-Forwarded-For is the one the ingress gateway appended (the address it saw). Anything
+   * further left was written by the client and is not trusted. See gateway/README.md for a
+   * frontend proxy in front of the ingress.
+   */
+  trustProxy: '1',
 } as const;
 
 /** Pod lifecycle shared by every workload (§9.2 preStop sleep 10; services' default deadline). */

@@ -102,7 +102,7 @@ function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
     fromConfig('REDIS_URL'),
     ...(policy.usesKafka ? [fromConfig('KAFKA_BROKERS')] : []),
     fromConfig('LOG_LEVEL'),
-    ...(policy.secretEnv ?? []).map((e) => fromSecret(e.env, DATABASE_SECRET, e.key)),
+    ...(policy.secretEnv ?? []).map((e) => fromSecret(e.env, e.secret ?? DATABASE_SECRET, e.key)),
     ...(policy.storage ? [env(policy.storage.envKey, policy.storage.mountPath)] : []),
     // <TARGET>_ADDR for every service this one may call (the same graph the AuthorizationPolicies allow).
     ...SERVICES.filter((t) => t.callers.includes(policy.name)).map((t) => env(`${t.name.toUpperCase()}_ADDR`, `${workloadName(t.name)}:${t.grpcPort}`)),
@@ -211,15 +211,23 @@ export function edgeWorkloads(): Workload[] {
       name: 'gateway',
       scaleGroup: undefined,
       resources: EDGE.resources,
-      metricsPort: EDGE.httpPort,
+      metricsPort: EDGE.metricsPort,
       initContainers: [],
       volumes: [],
       mounts: [],
       container: {
-        ports: [{ name: 'http', containerPort: EDGE.httpPort, protocol: 'TCP' }],
+        ports: [
+          { name: 'http', containerPort: EDGE.httpPort, protocol: 'TCP' },
+          { name: 'http-metrics', containerPort: EDGE.metricsPort, protocol: 'TCP' },
+        ],
         env: [
           env('HTTP_HOST', '0.0.0.0'),
           env('HTTP_PORT', String(EDGE.httpPort)),
+          // The ingress routes every path to HTTP_PORT: metrics go to their own port, docs stay off.
+          env('METRICS_PORT', String(EDGE.metricsPort)),
+          env('DOCS_ENABLED', 'false'),
+          // Client addresses (rate-limit buckets, ClientInfo) come from the ingress hop (policy.ts).
+          env('TRUST_PROXY', EDGE.trustProxy),
           env('GRPC_UNDER_MESH', 'true'),
           ...addresses,
           fromConfig('REDIS_URL'),
@@ -230,7 +238,13 @@ export function edgeWorkloads(): Workload[] {
     }),
     new Service({
       metadata: { name: workloadName('gateway'), namespace: NAMESPACE, labels: selectorLabels('gateway') },
-      spec: { selector: selectorLabels('gateway'), ports: [{ name: 'http', port: EDGE.httpPort, targetPort: 'http', appProtocol: 'http' }] },
+      spec: {
+        selector: selectorLabels('gateway'),
+        ports: [
+          { name: 'http', port: EDGE.httpPort, targetPort: 'http', appProtocol: 'http' },
+          { name: 'http-metrics', port: EDGE.metricsPort, targetPort: 'http-metrics', appProtocol: 'http' },
+        ],
+      },
     }),
     autoscaler('gateway', EDGE.autoscaling),
     disruptionBudget('gateway'),
