@@ -74,7 +74,9 @@ async function handle(route: RouteSpec, acceptsFiles: boolean, deps: RestRouteDe
 
 /** authorization as sent (even `Bearer null`), the request id, and an idempotency key on writes. */
 function metadataOf(route: RouteSpec, request: FastifyRequest): Record<string, string> {
-  const metadata: Record<string, string> = { 'x-request-id': request.id };
+  // x-client-address: the address the edge's limits use (TRUST_PROXY decides it), for the
+  // services' own per-address throttles (member-svc: signup and login).
+  const metadata: Record<string, string> = { 'x-request-id': request.id, 'x-client-address': request.ip };
   const authorization = request.headers.authorization;
   if (authorization !== undefined && /^[\x20-\x7e]*$/.test(authorization)) metadata['authorization'] = authorization;
   if (route.verb !== 'GET') {
