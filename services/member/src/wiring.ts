@@ -59,7 +59,13 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
     sessions: sessionsRepo,
     hasher: await createPasswordHasher(
       config.PASSWORD_SCRYPT_LOG_N,
-      createHashingGate({ concurrency: config.PASSWORD_HASH_CONCURRENCY, queueLimit: config.PASSWORD_HASH_QUEUE, initialCostMs: 400 }),
+      createHashingGate({
+        concurrency: config.PASSWORD_HASH_CONCURRENCY,
+        queueLimit: config.PASSWORD_HASH_QUEUE,
+        perClient: config.PASSWORD_HASH_PER_CLIENT,
+        maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS,
+        initialCostMs: 400,
+      }),
     ),
     throttle: createAuthThrottle({
       redis,

@@ -25,7 +25,7 @@ const exhausted = (err: unknown): boolean => {
 
 describe('password hashing admission', () => {
   it('when every slot is busy and the queue is full, then a new hash fails at once with TOO_MANY_REQUEST and is never computed', async () => {
-    const gate = createHashingGate({ concurrency: 1, queueLimit: 1, initialCostMs: 50 });
+    const gate = createHashingGate({ concurrency: 1, queueLimit: 1, initialCostMs: 50, perClient: 0, maxWaitMs: 60_000 });
     const runs = { n: 0 };
     const far = Date.now() + 60_000;
     const first = gate.run(slowWork(200, runs), far);
@@ -39,7 +39,7 @@ describe('password hashing admission', () => {
   });
 
   it('when the expected wait outlasts the caller deadline, then the hash fails at once instead of queueing', async () => {
-    const gate = createHashingGate({ concurrency: 1, queueLimit: 100, initialCostMs: 300 });
+    const gate = createHashingGate({ concurrency: 1, queueLimit: 100, initialCostMs: 300, perClient: 0, maxWaitMs: 60_000 });
     const runs = { n: 0 };
     const first = gate.run(slowWork(300, runs), Date.now() + 60_000);
     await assert.rejects(gate.run(slowWork(300, runs), Date.now() + 200), exhausted);
@@ -48,7 +48,7 @@ describe('password hashing admission', () => {
   });
 
   it('when a queued caller deadline passes before a slot frees, then its hash is dropped, not computed', async () => {
-    const gate = createHashingGate({ concurrency: 1, queueLimit: 10, initialCostMs: 10 });
+    const gate = createHashingGate({ concurrency: 1, queueLimit: 10, initialCostMs: 10, perClient: 0, maxWaitMs: 60_000 });
     const runs = { n: 0 };
     const first = gate.run(slowWork(300, runs), Date.now() + 60_000);
     const late = gate.run(slowWork(10, runs), Date.now() + 100);
@@ -61,14 +61,14 @@ describe('password hashing admission', () => {
   });
 
   it('when the deadline has already passed, then nothing is computed', async () => {
-    const gate = createHashingGate({ concurrency: 2, queueLimit: 10, initialCostMs: 10 });
+    const gate = createHashingGate({ concurrency: 2, queueLimit: 10, initialCostMs: 10, perClient: 0, maxWaitMs: 60_000 });
     const runs = { n: 0 };
     await assert.rejects(gate.run(slowWork(10, runs), Date.now() - 1), DomainError);
     assert.equal(runs.n, 0);
   });
 
   it('when load is within the bound, then queued hashes all run, at most `concurrency` at once', async () => {
-    const gate = createHashingGate({ concurrency: 2, queueLimit: 10, initialCostMs: 20 });
+    const gate = createHashingGate({ concurrency: 2, queueLimit: 10, initialCostMs: 20, perClient: 0, maxWaitMs: 60_000 });
     let running = 0;
     let peak = 0;
     const work = async (): Promise<number> => {
@@ -81,5 +81,26 @@ describe('password hashing admission', () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => gate.run(work, Date.now() + 10_000)));
     assert.equal(results.length, 8);
     assert.equal(peak, 2);
+  });
+
+  it('when one client already holds its place, then its next hash is refused at once while another client is served', async () => {
+    const gate = createHashingGate({ concurrency: 2, queueLimit: 10, initialCostMs: 50, perClient: 1, maxWaitMs: 60_000 });
+    const runs = { n: 0 };
+    const far = Date.now() + 60_000;
+    const first = gate.run(slowWork(150, runs), far, '10.0.0.1');
+    await assert.rejects(gate.run(slowWork(150, runs), far, '10.0.0.1'), exhausted);
+    assert.equal(await gate.run(slowWork(10, runs), far, '10.0.0.2'), 'done');
+    await first;
+    assert.equal(await gate.run(slowWork(10, runs), far, '10.0.0.1'), 'done', 'the place is free again once its hash is done');
+    assert.equal(runs.n, 3);
+  });
+
+  it('when the expected wait exceeds the maximum wait, then the hash is refused at once even with a far deadline', async () => {
+    const gate = createHashingGate({ concurrency: 1, queueLimit: 100, initialCostMs: 300, perClient: 0, maxWaitMs: 100 });
+    const runs = { n: 0 };
+    const first = gate.run(slowWork(300, runs), Date.now() + 60_000);
+    await assert.rejects(gate.run(slowWork(300, runs), Date.now() + 60_000), exhausted);
+    await first;
+    assert.equal(runs.n, 1);
   });
 });

@@ -9,15 +9,18 @@ import type { HashingGate } from './hashing-gate.ts';
 
 const KEY_LENGTH = 32;
 
-/** The caller's deadline, epoch ms (Infinity: none); work it cannot wait for is not started. */
-export type Deadline = number;
+/** The caller's deadline (epoch ms; Infinity: none) and address ("" unknown), for the gate. */
+export interface HashAttempt {
+  readonly deadline: number;
+  readonly address: string;
+}
 
 export interface PasswordHasher {
-  hash(password: string, deadline: Deadline): Promise<string>;
+  hash(password: string, attempt: HashAttempt): Promise<string>;
   /** True when password matches the stored hash (constant-time comparison). */
-  verify(password: string, stored: string, deadline: Deadline): Promise<boolean>;
+  verify(password: string, stored: string, attempt: HashAttempt): Promise<boolean>;
   /** Burns the same time as verify() for a member that does not exist; always false. */
-  verifyUnknown(password: string, deadline: Deadline): Promise<false>;
+  verifyUnknown(password: string, attempt: HashAttempt): Promise<false>;
 }
 
 function derive(password: string, salt: Buffer, logN: number, r: number, p: number): Promise<Buffer> {
@@ -45,10 +48,10 @@ export async function createPasswordHasher(logN: number, gate: HashingGate): Pro
   };
   const dummy = await makeHash(randomBytes(24).toString('base64url'));
   return {
-    hash: (password, deadline) => gate.run(() => makeHash(password), deadline),
-    verify: (password, stored, deadline) => gate.run(() => check(password, stored), deadline),
-    async verifyUnknown(password, deadline) {
-      await gate.run(() => check(password, dummy), deadline);
+    hash: (password, attempt) => gate.run(() => makeHash(password), attempt.deadline, attempt.address),
+    verify: (password, stored, attempt) => gate.run(() => check(password, stored), attempt.deadline, attempt.address),
+    async verifyUnknown(password, attempt) {
+      await gate.run(() => check(password, dummy), attempt.deadline, attempt.address);
       return false;
     },
   };

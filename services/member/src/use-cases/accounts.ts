@@ -27,7 +27,7 @@ export function createAccounts(deps: UseCaseDeps, reader: MemberReader, sessions
     async signup(input, attempt) {
       const member = validateSignupOrThrow(input, clock());
       await throttle.admitSignupOrThrow(attempt.address);
-      const passwordHash = await hasher.hash(member.password, attempt.deadline);
+      const passwordHash = await hasher.hash(member.password, attempt);
       return members.create(sql, member, passwordHash, profileCompletionScore(member));
     },
 
@@ -37,7 +37,7 @@ export function createAccounts(deps: UseCaseDeps, reader: MemberReader, sessions
       await throttle.admitLoginOrThrow(email, attempt.address);
       const found = await members.findLoginByEmail(sql, email);
       // Unknown email: the same scrypt work against a dummy hash, so timing reveals nothing.
-      const matches = found ? await hasher.verify(password, found.passwordHash, attempt.deadline) : await hasher.verifyUnknown(password, attempt.deadline);
+      const matches = found ? await hasher.verify(password, found.passwordHash, attempt) : await hasher.verifyUnknown(password, attempt);
       if (!found || !matches) {
         await throttle.recordLoginFailure(email);
         throw authErrors.credentials();
