@@ -20,7 +20,7 @@ const RATE = Number(process.env.RATE ?? 20);
 const FLOOD_CONNECTIONS = Number(process.env.FLOOD_CONNECTIONS ?? 40);
 const unbounded = process.argv.includes('--unbounded');
 
-const limits = unbounded
+const limits: Record<string, string> = unbounded
   ? {
       PASSWORD_HASH_CONCURRENCY: '16',
       PASSWORD_HASH_QUEUE: '1000',
