@@ -12,6 +12,7 @@ import { createMemberCache } from './adapters/member-cache.ts';
 import { createMembersRepo } from './adapters/members-repo.ts';
 import { createPasswordHasher } from './adapters/password-hasher.ts';
 import { createHashingGate } from './adapters/hashing-gate.ts';
+import { createIdempotentReplies } from './adapters/idempotent-replies.ts';
 import { createAuthThrottle } from './adapters/auth-throttle.ts';
 import type { Postgres } from './adapters/postgres.ts';
 import { createSessionsRepo } from './adapters/sessions-repo.ts';
@@ -99,6 +100,7 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
     keys,
     keyRepo,
     clock,
+    replies: createIdempotentReplies({ redis, log }),
   };
   return { handlers, keys, keyRepo, blacklist, images };
 }

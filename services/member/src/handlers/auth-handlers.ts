@@ -1,6 +1,16 @@
 // Authentication RPCs: signup, login, logout, refresh, deactivate, JWKS, Authenticate and the
 // key/token jobs.
-import { AuthenticateView, type ClientInfo as ProtoClientInfo, type MemberServiceServer } from '@dailyfeed/gen/member/v1/member';
+import {
+  AuthenticateView,
+  RefreshAccessTokenRequest,
+  RefreshAccessTokenResponse,
+  RefreshSessionRequest,
+  RefreshSessionResponse,
+  SignupRequest,
+  SignupResponse,
+  type ClientInfo as ProtoClientInfo,
+  type MemberServiceServer,
+} from '@dailyfeed/gen/member/v1/member';
 import type { CallContext, HandlersOf } from '../adapters/grpc-handlers.ts';
 import type { AttemptContext } from '../use-cases/accounts.ts';
 import type { IssuedSession } from '../use-cases/sessions.ts';
@@ -43,6 +53,8 @@ export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberSer
   const { accounts, sessions, keys, keyRepo, clock } = deps;
   return {
     async signup(req, ctx) {
+      // A retried signup (same idempotency-key) gets the first answer, not MEMBER_ALREADY_EXISTS.
+      return deps.replies.run(ctx.metadata, 'signup', req.email.trim().toLowerCase(), SignupRequest.encode(req).finish(), SignupResponse, async () => {
       const id = await accounts.signup({
         email: req.email,
         password: req.password,
@@ -59,7 +71,8 @@ export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberSer
         privacyLevel: req.privacyLevel === 0 ? undefined : privacyName(req.privacyLevel),
         avatarUrl: req.avatarUrl,
       }, attemptOf(ctx, ''));
-      return { member: { id } };
+      return SignupResponse.fromPartial({ member: { id } });
+      });
     },
     async login(req, ctx) {
       const client = clientOf(req.client);
@@ -74,13 +87,19 @@ export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberSer
       await sessions.logoutAll(await callerOf(deps, ctx));
       return { value: true, sessionCleared: {} };
     },
-    async refreshAccessToken(req) {
-      const s = await sessions.refresh(req.refreshToken, clientOf(req.client));
-      return { token: { accessToken: s.accessToken, expiresIn: String(s.expiresInSeconds) }, tokens: issuedTokens(s) };
+    // A retried refresh (same idempotency-key) gets the same tokens instead of tripping reuse
+    // detection, which would revoke the session.
+    async refreshAccessToken(req, ctx) {
+      return deps.replies.run(ctx.metadata, 'refresh', req.refreshToken, RefreshAccessTokenRequest.encode(req).finish(), RefreshAccessTokenResponse, async () => {
+        const s = await sessions.refresh(req.refreshToken, clientOf(req.client));
+        return RefreshAccessTokenResponse.fromPartial({ token: { accessToken: s.accessToken, expiresIn: String(s.expiresInSeconds) }, tokens: issuedTokens(s) });
+      });
     },
-    async refreshSession(req) {
-      const s = await sessions.refresh(req.refreshToken, clientOf(req.client));
-      return { value: true, tokens: issuedTokens(s) };
+    async refreshSession(req, ctx) {
+      return deps.replies.run(ctx.metadata, 'refresh-session', req.refreshToken, RefreshSessionRequest.encode(req).finish(), RefreshSessionResponse, async () => {
+        const s = await sessions.refresh(req.refreshToken, clientOf(req.client));
+        return RefreshSessionResponse.fromPartial({ value: true, tokens: issuedTokens(s) });
+      });
     },
     async deactivate(_req, ctx) {
       await accounts.deactivate(await callerOf(deps, ctx));
