@@ -30,8 +30,16 @@ const limits: Record<string, string> = unbounded
       FAILED_LOGINS_PER_ACCOUNT: '1000000',
       SIGNUPS_PER_ADDRESS: '1000000',
     }
-  : // member-svc's defaults (config.ts), spelled out because the test spawner lifts the throttles.
-    { LOGINS_PER_ADDRESS: '30', FAILED_LOGINS_PER_ACCOUNT: '50', SIGNUPS_PER_ADDRESS: '10' };
+  : // member-svc's defaults (config.ts), spelled out because the test spawner lifts the bounds.
+    {
+      PASSWORD_HASH_CONCURRENCY: '2',
+      PASSWORD_HASH_QUEUE: '8',
+      PASSWORD_HASH_PER_CLIENT: '1',
+      PASSWORD_HASH_MAX_WAIT_MS: '1500',
+      LOGINS_PER_ADDRESS: '30',
+      FAILED_LOGINS_PER_ACCOUNT: '50',
+      SIGNUPS_PER_ADDRESS: '10',
+    };
 const member = await spawnService('member', { PASSWORD_SCRYPT_LOG_N: '17', LOG_LEVEL: 'warn', ...limits });
 const gateway = await startGateway({ addresses: { member: member.address }, edge: { trustProxy: true } });
 const base = new URL(gateway.base);

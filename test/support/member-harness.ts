@@ -39,6 +39,10 @@ export async function startMemberService(overrides: Record<string, string> = {})
     LOGINS_PER_ADDRESS: '100000',
     SIGNUPS_PER_ADDRESS: '100000',
     FAILED_LOGINS_PER_ACCOUNT: '100000',
+    // Tests create members concurrently from one address: no per-client hashing bound.
+    PASSWORD_HASH_PER_CLIENT: '0',
+    PASSWORD_HASH_QUEUE: '1000',
+    PASSWORD_HASH_MAX_WAIT_MS: '20000',
     ...overrides,
   });
   const service = await startService(config, pino({ level: 'silent' }));

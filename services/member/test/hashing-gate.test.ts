@@ -28,11 +28,11 @@ describe('password hashing admission', () => {
     const gate = createHashingGate({ concurrency: 1, queueLimit: 1, initialCostMs: 50, perClient: 0, maxWaitMs: 60_000 });
     const runs = { n: 0 };
     const far = Date.now() + 60_000;
-    const first = gate.run(slowWork(200, runs), far);
-    const second = gate.run(slowWork(200, runs), far);
+    const first = gate.run(slowWork(1000, runs), far);
+    const second = gate.run(slowWork(1000, runs), far);
     const started = Date.now();
-    await assert.rejects(gate.run(slowWork(200, runs), far), exhausted);
-    assert.ok(Date.now() - started < 50, 'refused without waiting');
+    await assert.rejects(gate.run(slowWork(1000, runs), far), exhausted);
+    assert.ok(Date.now() - started < 500, 'refused without waiting for the running hash');
     assert.deepEqual(await Promise.all([first, second]), ['done', 'done']);
     assert.equal(runs.n, 2);
     assert.equal(gate.stats().refused, 1);
