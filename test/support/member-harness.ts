@@ -29,11 +29,20 @@ export async function startMemberService(overrides: Record<string, string> = {})
     GRPC_PORT: '0',
     METRICS_PORT: '0',
     DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     LOG_LEVEL: 'silent',
     HEALTH_INTERVAL_MS: '1000',
     PASSWORD_SCRYPT_LOG_N: '14',
     IMAGE_ADDR: '127.0.0.1:1',
     IMAGE_TIMEOUT_MS: '500',
+    // Every test client is 127.0.0.1: only the throttle tests set real limits.
+    LOGINS_PER_ADDRESS: '100000',
+    SIGNUPS_PER_ADDRESS: '100000',
+    FAILED_LOGINS_PER_ACCOUNT: '100000',
+    // Tests create members concurrently from one address: no per-client hashing bound.
+    PASSWORD_HASH_PER_CLIENT: '0',
+    PASSWORD_HASH_QUEUE: '1000',
+    PASSWORD_HASH_MAX_WAIT_MS: '20000',
     ...overrides,
   });
   const service = await startService(config, pino({ level: 'silent' }));

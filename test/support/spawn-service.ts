@@ -61,6 +61,14 @@ export async function spawnService(name: ServiceName, env: Record<string, string
       METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'info',
       HEALTH_INTERVAL_MS: '500',
+      // member-svc's login/signup throttles count per client address, and every test client is
+      // 127.0.0.1: tests about the throttles set their own limits.
+      LOGINS_PER_ADDRESS: '100000',
+      SIGNUPS_PER_ADDRESS: '100000',
+      FAILED_LOGINS_PER_ACCOUNT: '100000',
+      PASSWORD_HASH_PER_CLIENT: '0',
+      PASSWORD_HASH_QUEUE: '1000',
+      PASSWORD_HASH_MAX_WAIT_MS: '20000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

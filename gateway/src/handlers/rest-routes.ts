@@ -86,6 +86,9 @@ async function handle(route: RouteSpec, acceptsFiles: boolean, deps: RestRouteDe
     const failure = deps.mapFailure(outcome.failure);
     if (failure.authSignal === 'REFRESH_NEEDED') reply.header('x-token-refresh-needed', 'true');
     if (failure.authSignal === 'RELOGIN_REQUIRED') reply.header('x-relogin-required', 'true');
+    // A service that is shedding load or waiting for its database says when to retry (trailer
+    // retry-after, seconds); 429 and 503 always carry Retry-After so clients back off.
+    if (failure.httpStatus === 429 || failure.httpStatus === 503) reply.header('retry-after', /^\d{1,5}$/.test(outcome.headers['retry-after'] ?? '') ? outcome.headers['retry-after'] : '1');
     if (failure.httpStatus >= 500) request.log.warn({ rpc: route.grpcPath, code: outcome.failure.code, details: outcome.failure.details }, 'backend call failed');
     return reply.code(failure.httpStatus).send({ ...errorBody(failure.httpStatus, failure.message, path), ...(failure.reason ? { reason: failure.reason } : {}) });
   }
@@ -101,7 +104,9 @@ async function handle(route: RouteSpec, acceptsFiles: boolean, deps: RestRouteDe
 
 /** authorization as sent (even `Bearer null`), the request id, and an idempotency key on writes. */
 function metadataOf(route: RouteSpec, request: FastifyRequest): Record<string, string> {
-  const metadata: Record<string, string> = { 'x-request-id': request.id };
+  // x-client-address: the address the edge's limits use (TRUST_PROXY decides it), for the
+  // services' own per-address throttles (member-svc: signup and login).
+  const metadata: Record<string, string> = { 'x-request-id': request.id, 'x-client-address': request.ip };
   const authorization = request.headers.authorization;
   if (authorization !== undefined && /^[\x20-\x7e]*$/.test(authorization)) metadata['authorization'] = authorization;
   if (route.verb !== 'GET') {

@@ -47,6 +47,36 @@ const schema = z.object({
     .max(20)
     .default(17)
     .describe('scrypt cost as log2(N) for new password hashes (OWASP: 17, r=8, p=1). Stored hashes keep their own cost.'),
+  PASSWORD_HASH_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(2)
+    .describe('Password hashes (scrypt) computed at once; about one per core, so logins cannot starve everything else.'),
+  PASSWORD_HASH_QUEUE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(8)
+    .describe('Hashes that may wait for a slot; beyond it, and when the wait would outlast the caller\'s deadline, login/signup fail at once with RESOURCE_EXHAUSTED.'),
+  PASSWORD_HASH_PER_CLIENT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1)
+    .describe('Running + queued hashes one client address may hold (0 = unbounded): a flood from one address takes one slot, not all.'),
+  PASSWORD_HASH_MAX_WAIT_MS: z.coerce.number().int().min(0).default(1500).describe('Longest a login/signup waits for a hashing slot before failing with RESOURCE_EXHAUSTED.'),
+  AUTH_THROTTLE_WINDOW_S: z.coerce.number().int().min(1).default(60).describe('Window of the login and signup throttles, in seconds.'),
+  LOGINS_PER_ADDRESS: z.coerce.number().int().min(1).default(30).describe('Login attempts per client address per window.'),
+  FAILED_LOGINS_PER_ACCOUNT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(50)
+    .describe('Failed logins per email per window, from any address; more are refused until the window ends. Above LOGINS_PER_ADDRESS, so one address alone cannot lock an account out.'),
+  SIGNUPS_PER_ADDRESS: z.coerce.number().int().min(1).default(10).describe('Signups per client address per window.'),
   MEMBER_CACHE_TTL_S: z.coerce.number().int().min(1).default(300).describe('TTL of member views cached in Redis (invalidated on change).'),
   MEMBER_CACHE_LOCAL_TTL_MS: z.coerce
     .number()

@@ -11,6 +11,9 @@ import { createKeyStore, type KeyStore } from './adapters/key-store.ts';
 import { createMemberCache } from './adapters/member-cache.ts';
 import { createMembersRepo } from './adapters/members-repo.ts';
 import { createPasswordHasher } from './adapters/password-hasher.ts';
+import { createHashingGate } from './adapters/hashing-gate.ts';
+import { createIdempotentReplies } from './adapters/idempotent-replies.ts';
+import { createAuthThrottle } from './adapters/auth-throttle.ts';
 import type { Postgres } from './adapters/postgres.ts';
 import { createSessionsRepo } from './adapters/sessions-repo.ts';
 import { createSigningKeyRepo, type SigningKeyRepo } from './adapters/signing-keys.ts';
@@ -55,7 +58,26 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
     members: createMembersRepo(),
     follows: createFollowsRepo(),
     sessions: sessionsRepo,
-    hasher: await createPasswordHasher(config.PASSWORD_SCRYPT_LOG_N),
+    hasher: await createPasswordHasher(
+      config.PASSWORD_SCRYPT_LOG_N,
+      createHashingGate({
+        concurrency: config.PASSWORD_HASH_CONCURRENCY,
+        queueLimit: config.PASSWORD_HASH_QUEUE,
+        perClient: config.PASSWORD_HASH_PER_CLIENT,
+        maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS,
+        initialCostMs: 400,
+      }),
+    ),
+    throttle: createAuthThrottle({
+      redis,
+      log,
+      limits: {
+        windowMs: config.AUTH_THROTTLE_WINDOW_S * 1000,
+        loginsPerAddress: config.LOGINS_PER_ADDRESS,
+        failedLoginsPerAccount: config.FAILED_LOGINS_PER_ACCOUNT,
+        signupsPerAddress: config.SIGNUPS_PER_ADDRESS,
+      },
+    }),
     tokens: createAccessTokens({ keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_S, clock }),
     blacklist,
     cache: createMemberCache({ redis, ttlSeconds: config.MEMBER_CACHE_TTL_S, localTtlMs: config.MEMBER_CACHE_LOCAL_TTL_MS, log }),
@@ -78,6 +100,7 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
     keys,
     keyRepo,
     clock,
+    replies: createIdempotentReplies({ redis, log }),
   };
   return { handlers, keys, keyRepo, blacklist, images };
 }

@@ -13,6 +13,10 @@ const INT64_MAX = 9223372036854775807n;
 type Check = FieldViolation | undefined;
 
 export function contentViolation(field: string, value: string, max: number): Check {
+  // PostgreSQL text refuses byte 0x00, and a lone surrogate has no UTF-8 form (it would be stored
+  // as U+FFFD): refused, never stored altered.
+  if (value.includes('\u0000')) return { field, rule: 'no_nul', message: 'must not contain the NUL character (U+0000)' };
+  if (!value.isWellFormed()) return { field, rule: 'well_formed', message: 'must be well-formed Unicode (no lone surrogates)' };
   if (value.trim().length === 0) return { field, rule: 'required', message: 'must not be blank' };
   const length = [...value].length;
   if (length > max) return { field, rule: 'max_length', message: `must be at most ${max} characters (got ${length})` };

@@ -20,6 +20,8 @@ export interface CallContext {
   readonly method: string;
   /** Trailers sent with a successful answer (e.g. x-token-refresh-needed). */
   readonly trailers: Metadata;
+  /** The caller's deadline (grpc-js strips grpc-timeout from the metadata); Infinity when none. */
+  readonly deadline?: Date | number;
 }
 
 export type Unary<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
@@ -58,7 +60,7 @@ function wrapUnary(path: string, handler: Unary<unknown, unknown>, { log, metric
     const stop = metrics.startCall(path);
     const requestId = firstValue(call.metadata, 'x-request-id') ?? randomUUID();
     const trailers = new Metadata();
-    handler(call.request, { metadata: call.metadata, requestId, method: path, trailers }).then(
+    handler(call.request, { metadata: call.metadata, requestId, method: path, trailers, deadline: call.getDeadline() }).then(
       (response) => {
         stop('OK');
         callback(null, response, trailers);

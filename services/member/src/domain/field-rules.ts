@@ -1,6 +1,6 @@
 // Field rules shared by signup, profile update and handle change. Each check appends at most one
 // violation for its field, so a request reports every failing field once.
-import type { FieldViolation } from './errors.ts';
+import { validationError, type FieldViolation } from './errors.ts';
 
 export const HANDLE_PATTERN = /^[a-zA-Z0-9_]{3,50}$/;
 const PASSWORD_PATTERN = /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)(?=.*[@$!%*?&#])[A-Za-z\d@$!%*?&#]+$/;
@@ -85,4 +85,19 @@ export function checkOneOf<T extends string>(out: Violations, field: string, val
     return undefined;
   }
   return value as T;
+}
+
+/**
+ * Text PostgreSQL cannot store as given: U+0000 (text columns refuse byte 0x00) and lone UTF-16
+ * surrogates (no UTF-8 form; they would be stored as U+FFFD). Checked before any other rule and
+ * refused naming every such field, so such input never reaches SQL nor is stored altered.
+ */
+export function checkStorableTextOrThrow(fields: Readonly<Record<string, unknown>>): void {
+  const out: Violations = [];
+  for (const [field, value] of Object.entries(fields)) {
+    if (typeof value !== 'string') continue;
+    if (value.includes('\u0000')) out.push({ field, rule: 'no_nul', message: 'must not contain the NUL character (U+0000)' });
+    else if (!value.isWellFormed()) out.push({ field, rule: 'well_formed', message: 'must be well-formed Unicode (no lone surrogates)' });
+  }
+  if (out.length > 0) throw validationError(out);
 }

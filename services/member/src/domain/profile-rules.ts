@@ -1,7 +1,7 @@
 // Profile update and handle change rules. The update is partial: an absent field is unchanged;
 // a field given as "" clears it (the frontend omits fields it does not change).
 import { validationError } from './errors.ts';
-import { checkHandle, checkHttpUrl, checkLength, checkOneOf, checkPastDate, checkRequired, type Violations } from './field-rules.ts';
+import { checkHandle, checkHttpUrl, checkLength, checkOneOf, checkPastDate, checkRequired, checkStorableTextOrThrow, type Violations } from './field-rules.ts';
 import { COUNTRY_CODES, GENDERS, NO_IMAGE, PRIVACY_LEVELS, type CountryCode, type Gender, type PrivacyLevel } from './member.ts';
 
 export interface ProfileUpdateInput {
@@ -37,6 +37,7 @@ export interface ProfileChanges {
 const orNull = (v: string): string | null => (v.trim() === '' ? null : v);
 
 export function validateProfileUpdateOrThrow(input: ProfileUpdateInput, now: Date): ProfileChanges {
+  checkStorableTextOrThrow({ ...input });
   const out: Violations = [];
   const changes: ProfileChanges = {};
   if (input.memberName !== undefined) {

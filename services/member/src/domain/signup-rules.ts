@@ -11,6 +11,7 @@ import {
   checkPassword,
   checkPastDate,
   checkRequired,
+  checkStorableTextOrThrow,
   present,
   type Violations,
 } from './field-rules.ts';
@@ -55,6 +56,7 @@ const given = (v: string | undefined): string | undefined => (v === 'UNSPECIFIED
 
 /** Returns the normalized new member, or throws VALIDATION_FAILED naming every failing field. */
 export function validateSignupOrThrow(input: SignupInput, now: Date): NewMember {
+  checkStorableTextOrThrow({ ...input });
   const out: Violations = [];
   const email = input.email.trim();
   if (checkRequired(out, 'email', email)) checkEmail(out, 'email', email);
@@ -99,4 +101,9 @@ export function validateSignupOrThrow(input: SignupInput, now: Date): NewMember 
     privacyLevel,
     avatarUrl: avatarUrl ?? NO_IMAGE,
   };
+}
+
+/** A login email is only looked up, but it must still be text PostgreSQL can take. */
+export function validateLoginEmailOrThrow(email: string): void {
+  checkStorableTextOrThrow({ email });
 }

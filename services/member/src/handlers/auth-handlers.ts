@@ -1,9 +1,20 @@
 // Authentication RPCs: signup, login, logout, refresh, deactivate, JWKS, Authenticate and the
 // key/token jobs.
-import { AuthenticateView, type ClientInfo as ProtoClientInfo, type MemberServiceServer } from '@dailyfeed/gen/member/v1/member';
-import type { HandlersOf } from '../adapters/grpc-handlers.ts';
+import {
+  AuthenticateView,
+  RefreshAccessTokenRequest,
+  RefreshAccessTokenResponse,
+  RefreshSessionRequest,
+  RefreshSessionResponse,
+  SignupRequest,
+  SignupResponse,
+  type ClientInfo as ProtoClientInfo,
+  type MemberServiceServer,
+} from '@dailyfeed/gen/member/v1/member';
+import type { CallContext, HandlersOf } from '../adapters/grpc-handlers.ts';
+import type { AttemptContext } from '../use-cases/accounts.ts';
 import type { IssuedSession } from '../use-cases/sessions.ts';
-import { callerOf, type HandlerDeps } from './handler-deps.ts';
+import { callerOf, firstMetadata, type HandlerDeps } from './handler-deps.ts';
 import { countryName, genderName, privacyName, toProfile, toSessionMember, toSummary } from './member-views.ts';
 
 type AuthRpcs =
@@ -21,6 +32,16 @@ type AuthRpcs =
 
 const clientOf = (c: ProtoClientInfo | undefined) => ({ deviceInfo: c?.deviceInfo ?? '', ipAddress: c?.ipAddress ?? '' });
 
+/**
+ * The client's address (the request's ClientInfo, else the edge's x-client-address metadata) and
+ * the call's deadline, for the throttles and the hashing gate.
+ */
+function attemptOf(ctx: CallContext, fromRequest: string): AttemptContext {
+  const address = fromRequest !== '' ? fromRequest : (firstMetadata(ctx, 'x-client-address') ?? '');
+  const deadline = ctx.deadline instanceof Date ? ctx.deadline.getTime() : (ctx.deadline ?? Infinity);
+  return { address: address.slice(0, 100), deadline: Number.isFinite(deadline) ? deadline : Infinity };
+}
+
 const issuedTokens = (s: IssuedSession) => ({
   accessToken: s.accessToken,
   accessTokenExpiresAt: s.accessTokenExpiresAt,
@@ -31,7 +52,9 @@ const issuedTokens = (s: IssuedSession) => ({
 export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberServiceServer>, AuthRpcs> {
   const { accounts, sessions, keys, keyRepo, clock } = deps;
   return {
-    async signup(req) {
+    async signup(req, ctx) {
+      // A retried signup (same idempotency-key) gets the first answer, not MEMBER_ALREADY_EXISTS.
+      return deps.replies.run(ctx.metadata, 'signup', req.email.trim().toLowerCase(), SignupRequest.encode(req).finish(), SignupResponse, async () => {
       const id = await accounts.signup({
         email: req.email,
         password: req.password,
@@ -47,11 +70,13 @@ export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberSer
         countryCode: countryName(req.countryCode),
         privacyLevel: req.privacyLevel === 0 ? undefined : privacyName(req.privacyLevel),
         avatarUrl: req.avatarUrl,
+      }, attemptOf(ctx, ''));
+      return SignupResponse.fromPartial({ member: { id } });
       });
-      return { member: { id } };
     },
-    async login(req) {
-      const { member, session } = await accounts.login(req.email, req.password, clientOf(req.client));
+    async login(req, ctx) {
+      const client = clientOf(req.client);
+      const { member, session } = await accounts.login(req.email, req.password, client, attemptOf(ctx, client.ipAddress));
       return { member: toSessionMember(member), tokens: issuedTokens(session) };
     },
     async logout(req, ctx) {
@@ -62,13 +87,19 @@ export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberSer
       await sessions.logoutAll(await callerOf(deps, ctx));
       return { value: true, sessionCleared: {} };
     },
-    async refreshAccessToken(req) {
-      const s = await sessions.refresh(req.refreshToken, clientOf(req.client));
-      return { token: { accessToken: s.accessToken, expiresIn: String(s.expiresInSeconds) }, tokens: issuedTokens(s) };
+    // A retried refresh (same idempotency-key) gets the same tokens instead of tripping reuse
+    // detection, which would revoke the session.
+    async refreshAccessToken(req, ctx) {
+      return deps.replies.run(ctx.metadata, 'refresh', req.refreshToken, RefreshAccessTokenRequest.encode(req).finish(), RefreshAccessTokenResponse, async () => {
+        const s = await sessions.refresh(req.refreshToken, clientOf(req.client));
+        return RefreshAccessTokenResponse.fromPartial({ token: { accessToken: s.accessToken, expiresIn: String(s.expiresInSeconds) }, tokens: issuedTokens(s) });
+      });
     },
-    async refreshSession(req) {
-      const s = await sessions.refresh(req.refreshToken, clientOf(req.client));
-      return { value: true, tokens: issuedTokens(s) };
+    async refreshSession(req, ctx) {
+      return deps.replies.run(ctx.metadata, 'refresh-session', req.refreshToken, RefreshSessionRequest.encode(req).finish(), RefreshSessionResponse, async () => {
+        const s = await sessions.refresh(req.refreshToken, clientOf(req.client));
+        return RefreshSessionResponse.fromPartial({ value: true, tokens: issuedTokens(s) });
+      });
     },
     async deactivate(_req, ctx) {
       await accounts.deactivate(await callerOf(deps, ctx));

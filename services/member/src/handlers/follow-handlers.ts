@@ -1,6 +1,6 @@
 // Follow-graph RPCs: follow/unfollow, follower and following pages, recommendations, bulk
 // summaries and the internal id lists.
-import type { MemberServiceServer } from '@dailyfeed/gen/member/v1/member';
+import { FollowRequest, FollowResponse, UnfollowRequest, UnfollowResponse, type MemberServiceServer } from '@dailyfeed/gen/member/v1/member';
 import type { HandlersOf } from '../adapters/grpc-handlers.ts';
 import { callerOf, type HandlerDeps } from './handler-deps.ts';
 import { toBarePage, toScroll, toSummary } from './member-views.ts';
@@ -29,13 +29,20 @@ export function createFollowHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberS
     return { followers: toScroll(followers), followings: toScroll(followings) };
   };
   return {
+    // A retried follow/unfollow (same idempotency-key) gets the first answer.
     async follow(req, ctx) {
-      await follows.follow(await me(ctx), req.memberId);
-      return { value: true };
+      const caller = await me(ctx);
+      return deps.replies.run(ctx.metadata, 'follow', caller, FollowRequest.encode(req).finish(), FollowResponse, async () => {
+        await follows.follow(caller, req.memberId);
+        return FollowResponse.fromPartial({ value: true });
+      });
     },
     async unfollow(req, ctx) {
-      await follows.unfollow(await me(ctx), req.memberId);
-      return { value: true };
+      const caller = await me(ctx);
+      return deps.replies.run(ctx.metadata, 'unfollow', caller, UnfollowRequest.encode(req).finish(), UnfollowResponse, async () => {
+        await follows.unfollow(caller, req.memberId);
+        return UnfollowResponse.fromPartial({ value: true });
+      });
     },
     getMyFollowersFollowings: async (req, ctx) => both(await me(ctx), req.page, req.size),
     listMyFollowers: async (req, ctx) => toBarePage(await follows.followers(await me(ctx), req.page, req.size)),

@@ -1,5 +1,6 @@
 // What the handlers call, and the one helper every token-protected RPC uses.
 import type { CallContext } from '../adapters/grpc-handlers.ts';
+import type { IdempotentReplies } from '../adapters/idempotent-replies.ts';
 import type { KeyStore } from '../adapters/key-store.ts';
 import type { SigningKeyRepo } from '../adapters/signing-keys.ts';
 import type { Accounts } from '../use-cases/accounts.ts';
@@ -19,6 +20,8 @@ export interface HandlerDeps {
   readonly keys: KeyStore;
   readonly keyRepo: SigningKeyRepo;
   readonly clock: () => Date;
+  /** Replays the first answer of signup, refresh, follow and unfollow for a retried idempotency-key. */
+  readonly replies: IdempotentReplies;
 }
 
 export function firstMetadata(ctx: CallContext, key: string): string | undefined {

@@ -8,6 +8,7 @@ import type { KeyStore } from '../adapters/key-store.ts';
 import type { MemberCache } from '../adapters/member-cache.ts';
 import type { MembersRepo } from '../adapters/members-repo.ts';
 import type { PasswordHasher } from '../adapters/password-hasher.ts';
+import type { AuthThrottle } from '../adapters/auth-throttle.ts';
 import type { SessionsRepo } from '../adapters/sessions-repo.ts';
 import type { SigningKeyRepo } from '../adapters/signing-keys.ts';
 import type { Sql } from '../adapters/sql.ts';
@@ -24,6 +25,7 @@ export interface UseCaseDeps {
   readonly follows: FollowsRepo;
   readonly sessions: SessionsRepo;
   readonly hasher: PasswordHasher;
+  readonly throttle: AuthThrottle;
   readonly tokens: AccessTokens;
   readonly blacklist: Blacklist;
   readonly cache: MemberCache;

@@ -4,6 +4,7 @@ import { checkIdsLimitOrThrow, checkNotSelfOrThrow } from '../domain/follow-rule
 import type { MemberRecord } from '../domain/member.ts';
 import { resolvePageOrThrow, toScrollPage, type ScrollPage } from '../domain/paging.ts';
 import { validationError } from '../domain/errors.ts';
+import { isMemberId } from '../domain/member-ref.ts';
 import type { UseCaseDeps } from './deps.ts';
 import type { MemberReader } from './member-reader.ts';
 
@@ -23,10 +24,8 @@ export interface Follows {
   followerIds(memberId: string, afterId: string, limit: number): Promise<{ ids: string[]; hasMore: boolean; total: number }>;
 }
 
-const ID = /^[1-9]\d{0,18}$/;
-
 function idOrThrow(field: string, id: string): string {
-  if (!ID.test(id)) throw validationError([{ field, rule: 'id', message: 'must be a positive member id' }]);
+  if (!isMemberId(id)) throw validationError([{ field, rule: 'id', message: 'must be a positive member id' }]);
   return id;
 }
 

@@ -1,21 +1,20 @@
 // Reads member records through the cache: the in-process LRU, then Redis, then PostgreSQL.
 import { memberNotFound } from '../domain/follow-rules.ts';
 import type { MemberRecord } from '../domain/member.ts';
+import { isMemberId, parseMemberRefOrThrow } from '../domain/member-ref.ts';
 import type { UseCaseDeps } from './deps.ts';
 
 export interface MemberReader {
   find(id: string): Promise<MemberRecord | undefined>;
   /** An active member, or NOT_FOUND (MEMBER_NOT_FOUND). */
   getActiveOrThrow(id: string): Promise<MemberRecord>;
-  /** `@handle` or a numeric id. */
+  /** `@handle` (any number of leading `@`) or a numeric id; an id above int64 is INVALID_ARGUMENT. */
   getByRefOrThrow(ref: string): Promise<MemberRecord>;
 }
 
-const ID_PATTERN = /^[1-9]\d{0,18}$/;
-
 export function createMemberReader({ sql, members, cache }: UseCaseDeps): MemberReader {
   const find = async (id: string): Promise<MemberRecord | undefined> => {
-    if (!ID_PATTERN.test(id)) return undefined;
+    if (!isMemberId(id)) return undefined;
     const cached = await cache.get(id);
     if (cached) return cached;
     const record = await members.findById(sql, id);
@@ -31,13 +30,11 @@ export function createMemberReader({ sql, members, cache }: UseCaseDeps): Member
     find,
     getActiveOrThrow,
     async getByRefOrThrow(ref) {
-      const trimmed = ref.trim();
-      if (trimmed.startsWith('@')) {
-        const record = await members.findByHandle(sql, trimmed.slice(1));
-        if (!record || !record.isActive) throw memberNotFound(trimmed);
-        return record;
-      }
-      return getActiveOrThrow(trimmed);
+      const parsed = parseMemberRefOrThrow(ref);
+      if (parsed.kind === 'id') return getActiveOrThrow(parsed.id);
+      const record = parsed.kind === 'handle' ? await members.findByHandle(sql, parsed.handle) : undefined;
+      if (!record || !record.isActive) throw memberNotFound(ref.trim());
+      return record;
     },
   };
 }

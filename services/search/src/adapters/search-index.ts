@@ -110,26 +110,42 @@ export function createSearchIndex(sql: Sql): SearchIndex {
           return;
         case 'upsert-comment':
           await sql.run(
-            `insert into search.comments (comment_id, post_id, parent_id, author_id, content, depth, created_at, updated_at, event_at)
+            // A reply whose parent is already deleted arrives hidden (the delete came first).
+            `insert into search.comments (comment_id, post_id, parent_id, author_id, content, depth, created_at, updated_at, event_at, is_deleted)
              values (?, ?, ?::bigint, ?, ?,
                case when ?::bigint is null then 0
                  else least(2, coalesce((select p.depth + 1 from search.comments p where p.comment_id = ?::bigint), 1)) end,
-               ?, ?, ?)
+               ?, ?, ?,
+               coalesce((select p.is_deleted from search.comments p where p.comment_id = ?::bigint), false))
              on conflict (comment_id) do update set content = excluded.content,
                updated_at = greatest(search.comments.updated_at, excluded.updated_at), event_at = excluded.event_at
              where not search.comments.is_deleted and search.comments.event_at <= excluded.event_at`,
             [
               change.commentId, change.postId, change.parentId ?? null, change.authorId, change.content,
-              change.parentId ?? null, change.parentId ?? null, change.at, change.at, change.at,
+              change.parentId ?? null, change.parentId ?? null, change.at, change.at, change.at, change.parentId ?? null,
             ],
           );
           return;
         case 'delete-comment':
-          await sql.run(
-            `insert into search.comments (comment_id, post_id, created_at, updated_at, event_at, is_deleted) values (?, ?, ?, ?, ?, true)
-             on conflict (comment_id) do update set is_deleted = true`,
-            [change.commentId, change.postId, change.at, change.at, change.at],
-          );
+          // content-svc hides a deleted comment's replies too but publishes one COMMENT_DELETE:
+          // the subtree is hidden here. Invariant: a deleted comment's replies are deleted, so
+          // the walk stops at deleted rows (and the partial parent index serves it).
+          await sql.tx(async (tx) => {
+            await tx.run(
+              `insert into search.comments (comment_id, post_id, created_at, updated_at, event_at, is_deleted) values (?, ?, ?, ?, ?, true)
+               on conflict (comment_id) do update set is_deleted = true`,
+              [change.commentId, change.postId, change.at, change.at, change.at],
+            );
+            await tx.run(
+              `with recursive subtree(comment_id) as (
+                 select c.comment_id from search.comments c where c.parent_id = ? and not c.is_deleted
+                 union all
+                 select c.comment_id from search.comments c join subtree s on c.parent_id = s.comment_id where not c.is_deleted
+               )
+               update search.comments set is_deleted = true where comment_id in (select comment_id from subtree)`,
+              [change.commentId],
+            );
+          });
           return;
         case 'comment-like':
           await sql.run(

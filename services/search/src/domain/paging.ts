@@ -50,7 +50,10 @@ export interface KeywordQuery {
 export function keywordQueryOrThrow(keyword: string, page: number, size: number): KeywordQuery {
   const trimmed = keyword.trim();
   const violations: FieldViolation[] = [];
-  if (trimmed.length === 0) violations.push({ field: 'keyword', rule: 'not_blank', message: 'must not be blank' });
+  // PostgreSQL text refuses byte 0x00, and a lone surrogate has no UTF-8 form.
+  if (trimmed.includes('\u0000')) violations.push({ field: 'keyword', rule: 'no_nul', message: 'must not contain the NUL character (U+0000)' });
+  else if (!trimmed.isWellFormed()) violations.push({ field: 'keyword', rule: 'well_formed', message: 'must be well-formed Unicode (no lone surrogates)' });
+  else if (trimmed.length === 0) violations.push({ field: 'keyword', rule: 'not_blank', message: 'must not be blank' });
   else if ([...trimmed].length > MAX_KEYWORD) {
     violations.push({ field: 'keyword', rule: 'max_length', message: `must be at most ${MAX_KEYWORD} characters` });
   }
