@@ -11,6 +11,7 @@ import { createKeyStore, type KeyStore } from './adapters/key-store.ts';
 import { createMemberCache } from './adapters/member-cache.ts';
 import { createMembersRepo } from './adapters/members-repo.ts';
 import { createPasswordHasher } from './adapters/password-hasher.ts';
+import { createRevocationPublisher, type RevocationPublisher } from './adapters/revocation-publisher.ts';
 import type { Postgres } from './adapters/postgres.ts';
 import { createSessionsRepo } from './adapters/sessions-repo.ts';
 import { createSigningKeyRepo, type SigningKeyRepo } from './adapters/signing-keys.ts';
@@ -32,6 +33,7 @@ export interface Wiring {
   readonly keyRepo: SigningKeyRepo;
   readonly blacklist: Blacklist;
   readonly images: ImageCleaner;
+  readonly revocations: RevocationPublisher;
 }
 
 export function createKeyRepo(pg: Postgres, config: Config): SigningKeyRepo {
@@ -46,10 +48,11 @@ export function createKeyRepo(pg: Postgres, config: Config): SigningKeyRepo {
 export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logger, clock: () => Date = () => new Date()): Promise<Wiring> {
   const sql = createSql(pg);
   const keyRepo = createKeyRepo(pg, config);
-  const keys = createKeyStore(keyRepo, clock);
+  const revocations = createRevocationPublisher({ redis, log });
+  const keys = createKeyStore(keyRepo, clock, (kids) => void revocations.revoke('kid', kids));
   const sessionsRepo = createSessionsRepo();
   const images = createImageCleaner({ address: config.IMAGE_ADDR, timeoutMs: config.IMAGE_TIMEOUT_MS, log, channelOptions: grpcChannelOptions('image', config.GRPC_UNDER_MESH) });
-  const blacklist = createBlacklist({ redis, sql, sessions: sessionsRepo, clock, log });
+  const blacklist = createBlacklist({ redis, sql, sessions: sessionsRepo, revocations, clock, log });
   const deps = {
     sql,
     members: createMembersRepo(),
@@ -58,7 +61,8 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
     hasher: await createPasswordHasher(config.PASSWORD_SCRYPT_LOG_N),
     tokens: createAccessTokens({ keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_S, clock }),
     blacklist,
-    cache: createMemberCache({ redis, ttlSeconds: config.MEMBER_CACHE_TTL_S, localTtlMs: config.MEMBER_CACHE_LOCAL_TTL_MS, log }),
+    cache: createMemberCache({ redis, ttlSeconds: config.MEMBER_CACHE_TTL_S, localTtlMs: config.MEMBER_CACHE_LOCAL_TTL_MS, revocations, log }),
+    revocations,
     keys,
     keyRepo,
     images,
@@ -79,5 +83,5 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
     keyRepo,
     clock,
   };
-  return { handlers, keys, keyRepo, blacklist, images };
+  return { handlers, keys, keyRepo, blacklist, images, revocations };
 }

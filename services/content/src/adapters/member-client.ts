@@ -16,6 +16,9 @@ export interface Caller {
   readonly avatarUrl: string;
   /** member-svc asked the client to refresh its token (sent on as a response trailer). */
   readonly refreshNeeded: boolean;
+  /** The access token's id and expiry: a remembered answer is dropped by the id's revocation and never outlives the expiry. */
+  readonly jti: string;
+  readonly expiresAt: Date | undefined;
 }
 
 export interface Authenticator {
@@ -61,6 +64,8 @@ function toCaller(response: AuthenticateResponse): Caller {
     handle: summary?.memberHandle || summary?.handle || '',
     avatarUrl: summary?.avatarUrl ?? '',
     refreshNeeded: response.refreshNeeded,
+    jti: response.jti,
+    expiresAt: response.expiresAt,
   };
 }
 

@@ -8,6 +8,7 @@ import type { KeyStore } from '../adapters/key-store.ts';
 import type { MemberCache } from '../adapters/member-cache.ts';
 import type { MembersRepo } from '../adapters/members-repo.ts';
 import type { PasswordHasher } from '../adapters/password-hasher.ts';
+import type { RevocationPublisher } from '../adapters/revocation-publisher.ts';
 import type { SessionsRepo } from '../adapters/sessions-repo.ts';
 import type { SigningKeyRepo } from '../adapters/signing-keys.ts';
 import type { Sql } from '../adapters/sql.ts';
@@ -27,6 +28,8 @@ export interface UseCaseDeps {
   readonly tokens: AccessTokens;
   readonly blacklist: Blacklist;
   readonly cache: MemberCache;
+  /** Pushes revocations to the services that remember Authenticate answers. */
+  readonly revocations: RevocationPublisher;
   readonly keys: KeyStore;
   readonly keyRepo: SigningKeyRepo;
   readonly images: ImageCleaner;

@@ -20,7 +20,8 @@ export interface AuthenticatedCaller {
   readonly memberId: string;
   /** The token was signed by a grace key: answer with `x-token-refresh-needed: true`. */
   readonly refreshNeeded: boolean;
-  /** When the access token expires (a cached answer never outlives it). */
+  /** The access token's id and expiry: a remembered answer is dropped by the id's revocation and never outlives the expiry. */
+  readonly jti: string;
   readonly expiresAt: Date | undefined;
 }
 
@@ -57,12 +58,12 @@ export function connectMemberDirectory(address: string, deadlineMs: number, chan
 
   return {
     async authenticate(fwd) {
-      const res = await call<{ member?: { id: string }; refreshNeeded: boolean; expiresAt?: Date }>(
+      const res = await call<{ member?: { id: string }; refreshNeeded: boolean; jti: string; expiresAt?: Date }>(
         (md, opts, cb) => client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, md, opts, cb),
         fwd,
       );
       if (!res.member) throw new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc answered Authenticate without a member');
-      return { memberId: res.member.id, refreshNeeded: res.refreshNeeded, expiresAt: res.expiresAt };
+      return { memberId: res.member.id, refreshNeeded: res.refreshNeeded, jti: res.jti, expiresAt: res.expiresAt };
     },
     async summariesByIds(ids, fwd) {
       const out = new Map<string, AuthorSummary>();
