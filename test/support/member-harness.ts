@@ -29,6 +29,7 @@ export async function startMemberService(overrides: Record<string, string> = {})
     GRPC_PORT: '0',
     METRICS_PORT: '0',
     DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     LOG_LEVEL: 'silent',
     HEALTH_INTERVAL_MS: '1000',
     PASSWORD_SCRYPT_LOG_N: '14',
