@@ -64,7 +64,7 @@ describe('member-svc sessions', () => {
     const jti = String(payloadOf(m.accessToken).jti);
     const { rows } = await withDb((db) => db.query<{ reason: string }>('select reason from member.token_blacklist where jti = $1', [jti]));
     assert.equal(rows[0]?.reason, 'USER_LOGOUT');
-    const redis = new Redis('redis://127.0.0.1:6379');
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
       assert.equal(await redis.get(`member:authentication:blacklist:${jti}`), m.id);
       const ttl = await redis.ttl(`member:authentication:blacklist:${jti}`);
