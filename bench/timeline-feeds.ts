@@ -363,7 +363,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nresults (${new Date().toISOString()}):\n${results.join('\n')}\n`);
     // Cache effectiveness over the whole run, from timeline-svc's own counters.
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const counters = text.split('\n').filter((l) => /^dailyfeed_(feed_cache_total|author_cache_total|auth_cache_total|follow_feed_pages_total|fanout_events_total|fanout_list_writes_total)\{/.test(l));
+    const counters = text.split('\n').filter((l) => /^dailyfeed_(feed_cache_total|author_cache_total|auth_memory_total|follow_feed_pages_total|fanout_events_total|fanout_list_writes_total)\{/.test(l));
     process.stdout.write(`timeline-svc counters:\n${counters.map((l) => `  ${l.replace(/,?service="timeline"/, '')}`).join('\n')}\n`);
     // What the run asked of member-svc, by method.
     const memberText = await (await fetch(`http://127.0.0.1:${memberMetricsPort}/metrics`)).text();

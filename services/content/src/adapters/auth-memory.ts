@@ -31,8 +31,6 @@ export interface AnswerFacts {
 export interface AuthMemory<T> {
   /** The remembered answer for this token (and variant of the question), or ask() and maybe remember it. */
   through(authorization: string, variant: string, ask: () => Promise<T>): Promise<T>;
-  /** True while answers may be remembered (tests and health). */
-  listening(): boolean;
   close(): Promise<void>;
 }
 
@@ -86,7 +84,7 @@ export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log
     registers: [registry],
   });
   if (maxEntries === 0) {
-    return { through: (_a, _v, ask) => (counter.inc({ result: 'miss', cause: '' }), ask()), listening: () => false, close: async () => undefined };
+    return { through: (_a, _v, ask) => (counter.inc({ result: 'miss', cause: '' }), ask()), close: async () => undefined };
   }
   // tag ("j:<jti>", "m:<member>", "k:<kid>") -> keys of the entries it names.
   const index = new Map<string, Set<string>>();
@@ -197,7 +195,6 @@ export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log
       if (generation === before && usable(now)) remember(key, authorization.replace(/^Bearer\s+/i, ''), answer, now);
       return answer;
     },
-    listening: () => usable(Date.now()),
     async close() {
       subscribed = false;
       entries.clear();
