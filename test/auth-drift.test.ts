@@ -49,7 +49,8 @@ function scriptedAuthenticate(call: ServerUnaryCall<AuthenticateRequest, Authent
     case 'unauth-bare':
       return fail(Code.UNAUTHENTICATED, 'no');
     case 'invalid-arg':
-      return fail(Code.INVALID_ARGUMENT, 'view: unknown value');
+      // With ErrorInfo, as member-svc's validation failures carry it.
+      return fail(Code.INVALID_ARGUMENT, 'view: unknown value', errorInfoMetadata(Code.INVALID_ARGUMENT, 'invalid', 'VALIDATION_FAILED', {}));
     case 'slow':
       setTimeout(() => fail(Code.UNAUTHENTICATED, 'too late'), 3000);
       return;
