@@ -5,7 +5,7 @@
 //
 //   node bench/timeline-feeds.ts [--rate 500] [--seconds 20] [--saturation-seconds 15]
 //                                [--concurrency 32] [--callers 200] [--reseed]
-//                                [--feeds 'follow feed,my feed,most popular'] [--auth-cache-ms 0]
+//                                [--feeds 'follow feed,my feed,most popular'] [--auth-memory-entries 50000]
 //                                [--write-rate 20]
 //   BENCH_TIMELINE_NODE_OPTIONS / BENCH_MEMBER_NODE_OPTIONS (e.g. '--cpu-prof --cpu-prof-dir=/tmp/p')
 //   pass NODE_OPTIONS to that service only, to profile it under this load.
@@ -49,7 +49,7 @@ const { values: args } = parseArgs({
     callers: { type: 'string', default: '200' },
     reseed: { type: 'boolean', default: false },
     feeds: { type: 'string', default: 'follow feed,my feed,most popular' },
-    'auth-cache-ms': { type: 'string', default: '0' },
+    'auth-memory-entries': { type: 'string', default: '50000' },
     'write-rate': { type: 'string', default: '20' },
   },
 });
@@ -320,11 +320,11 @@ async function main(): Promise<void> {
       CONTENT_READ_DATABASE_URL: READ_URL,
       MEMBER_ADDR: member.address,
       METRICS_PORT: String(metricsPort),
-      AUTH_CACHE_TTL_MS: args['auth-cache-ms'],
+      AUTH_MEMORY_ENTRIES: args['auth-memory-entries'],
       ACTIVITY_TOPIC_PREFIX: TOPIC_PREFIX,
       ...(process.env.BENCH_TIMELINE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_TIMELINE_NODE_OPTIONS } : {}),
     });
-    log(`timeline-svc AUTH_CACHE_TTL_MS=${args['auth-cache-ms']} (0 = Authenticate asked of member-svc on every call)`);
+    log(`timeline-svc AUTH_MEMORY_ENTRIES=${args['auth-memory-entries']} (0 = Authenticate asked of member-svc on every call)`);
     services.push(timeline);
     const { rows } = await db.query<{ m: string; f: string; p: string; avg: string; max: string }>(
       `select (select count(*) from member.members) m, (select count(*) from member.follows) f, (select count(*) from content.posts) p,
@@ -364,7 +364,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nresults (${new Date().toISOString()}):\n${results.join('\n')}\n`);
     // Cache effectiveness over the whole run, from timeline-svc's own counters.
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const counters = text.split('\n').filter((l) => /^dailyfeed_(feed_cache_total|author_cache_total|auth_cache_total|follow_feed_pages_total|fanout_events_total|fanout_list_writes_total)\{/.test(l));
+    const counters = text.split('\n').filter((l) => /^dailyfeed_(feed_cache_total|author_cache_total|auth_memory_total|follow_feed_pages_total|fanout_events_total|fanout_list_writes_total)\{/.test(l));
     process.stdout.write(`timeline-svc counters:\n${counters.map((l) => `  ${l.replace(/,?service="timeline"/, '')}`).join('\n')}\n`);
     // What the run asked of member-svc, by method.
     const memberText = await (await fetch(`http://127.0.0.1:${memberMetricsPort}/metrics`)).text();

@@ -7,7 +7,9 @@ import type { Logger } from 'pino';
 import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
-import { createAuthenticator } from './adapters/member-client.ts';
+import { withAuthMemory } from './adapters/auth-cache.ts';
+import { createAuthMemory } from './adapters/auth-memory.ts';
+import { createAuthenticator, type Caller } from './adapters/member-client.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
 import { every } from './adapters/periodic.ts';
 import { connectPostgres } from './adapters/postgres.ts';
@@ -41,7 +43,10 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const kafka = connectKafka(config.KAFKA_BROKERS, 'content-svc');
   const metrics = createMetrics('content');
   const outbox = createOutbox(config, pg, kafka.kafka, metrics.registry, log);
-  const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH));
+  const auth = withAuthMemory(
+    createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH)),
+    createAuthMemory<Caller>({ redisUrl: config.REDIS_URL, maxEntries: config.AUTH_MEMORY_ENTRIES, facts: (caller) => caller, registry: metrics.registry, log }),
+  );
   const writes = createWriteRunner(knex, createEventClock(wallNanos), outbox.queue);
   const health = createHealth(
     [SERVICE_NAME],

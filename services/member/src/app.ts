@@ -25,6 +25,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const wiring = await wire(pg, redis, config, log);
   await bootstrapKeys(wiring, log);
   const timers = startKeyTimers(wiring, config, log);
+  wiring.revocations.start();
   const metrics = createMetrics('member');
   const health = createHealth(
     [SERVICE_NAME],
@@ -49,6 +50,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       health.stop();
       for (const timer of timers) clearInterval(timer);
       wiring.keys.stop();
+      wiring.revocations.stop();
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(

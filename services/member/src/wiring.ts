@@ -14,6 +14,7 @@ import { createPasswordHasher } from './adapters/password-hasher.ts';
 import { createHashingGate } from './adapters/hashing-gate.ts';
 import { createIdempotentReplies } from './adapters/idempotent-replies.ts';
 import { createAuthThrottle } from './adapters/auth-throttle.ts';
+import { createRevocationPublisher, type RevocationPublisher } from './adapters/revocation-publisher.ts';
 import type { Postgres } from './adapters/postgres.ts';
 import { createSessionsRepo } from './adapters/sessions-repo.ts';
 import { createSigningKeyRepo, type SigningKeyRepo } from './adapters/signing-keys.ts';
@@ -35,6 +36,7 @@ export interface Wiring {
   readonly keyRepo: SigningKeyRepo;
   readonly blacklist: Blacklist;
   readonly images: ImageCleaner;
+  readonly revocations: RevocationPublisher;
 }
 
 export function createKeyRepo(pg: Postgres, config: Config): SigningKeyRepo {
@@ -49,10 +51,11 @@ export function createKeyRepo(pg: Postgres, config: Config): SigningKeyRepo {
 export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logger, clock: () => Date = () => new Date()): Promise<Wiring> {
   const sql = createSql(pg);
   const keyRepo = createKeyRepo(pg, config);
-  const keys = createKeyStore(keyRepo, clock);
+  const revocations = createRevocationPublisher({ redis, log });
+  const keys = createKeyStore(keyRepo, clock, (kids) => void revocations.revoke('kid', kids));
   const sessionsRepo = createSessionsRepo();
   const images = createImageCleaner({ address: config.IMAGE_ADDR, timeoutMs: config.IMAGE_TIMEOUT_MS, log, channelOptions: grpcChannelOptions('image', config.GRPC_UNDER_MESH) });
-  const blacklist = createBlacklist({ redis, sql, sessions: sessionsRepo, clock, log });
+  const blacklist = createBlacklist({ redis, sql, sessions: sessionsRepo, revocations, clock, log });
   const deps = {
     sql,
     members: createMembersRepo(),
@@ -80,7 +83,8 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
     }),
     tokens: createAccessTokens({ keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_S, clock }),
     blacklist,
-    cache: createMemberCache({ redis, ttlSeconds: config.MEMBER_CACHE_TTL_S, localTtlMs: config.MEMBER_CACHE_LOCAL_TTL_MS, log }),
+    cache: createMemberCache({ redis, ttlSeconds: config.MEMBER_CACHE_TTL_S, localTtlMs: config.MEMBER_CACHE_LOCAL_TTL_MS, revocations, log }),
+    revocations,
     keys,
     keyRepo,
     images,
@@ -102,5 +106,5 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
     clock,
     replies: createIdempotentReplies({ redis, log }),
   };
-  return { handlers, keys, keyRepo, blacklist, images };
+  return { handlers, keys, keyRepo, blacklist, images, revocations };
 }

@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createActivityPublisher } from './adapters/activity-publisher.ts';
-import { withAuthCache } from './adapters/auth-cache.ts';
+import { withAuthMemory } from './adapters/auth-cache.ts';
+import { createAuthMemory } from './adapters/auth-memory.ts';
 import { withAuthorCache } from './adapters/author-cache.ts';
 import { createCommentsReader } from './adapters/comments-reader.ts';
 import { createFanoutConsumer } from './adapters/fanout-consumer.ts';
@@ -13,7 +14,7 @@ import { createFeedStore } from './adapters/feed-store.ts';
 import { createFollowingCache } from './adapters/following-cache.ts';
 import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
-import { connectMemberDirectory } from './adapters/member-client.ts';
+import { connectMemberDirectory, type AuthenticatedCaller } from './adapters/member-client.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
 import { createPostsReader } from './adapters/posts-reader.ts';
 import { connectReadDb } from './adapters/read-db.ts';
@@ -47,10 +48,16 @@ export async function startService(config: Config, log: Logger): Promise<Running
   await waitForRedis(redis, 3000);
   const kafka = connectKafka(config.KAFKA_BROKERS, 'timeline-svc');
   const metrics = createMetrics('timeline');
-  const members = withAuthCache(
+  const authMemory = createAuthMemory<AuthenticatedCaller>({
+    redisUrl: config.REDIS_URL,
+    maxEntries: config.AUTH_MEMORY_ENTRIES,
+    facts: (caller) => caller,
+    registry: metrics.registry,
+    log,
+  });
+  const members = withAuthMemory(
     withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH)), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
-    config.AUTH_CACHE_TTL_MS,
-    (result) => metrics.authCache(result),
+    authMemory,
   );
   const activity = createActivityPublisher(kafka.kafka, log, (outcome) => metrics.activityEvent(outcome), nowNanos);
   const health = createHealth(

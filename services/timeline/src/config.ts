@@ -36,13 +36,13 @@ const schema = z.object({
     .max(300_000)
     .default(10_000)
     .describe("How long author summaries (name, handle, avatar) are cached in process; bounds how late a profile edit shows on posts. 0 disables."),
-  AUTH_CACHE_TTL_MS: z.coerce
+  AUTH_MEMORY_ENTRIES: z.coerce
     .number()
     .int()
     .min(0)
-    .max(5000)
-    .default(0)
-    .describe('How long a successful Authenticate answer is reused per token in process; a logout or deactivation reaches timeline reads that much later. 0 (default) asks member-svc on every call.'),
+    .max(1_000_000)
+    .default(50_000)
+    .describe("How many Authenticate answers (one per token) are remembered while member-svc's revocation channel is heard; a revocation takes effect at once. 0 asks member-svc on every call."),
   FEED_CAP: z.coerce
     .number()
     .int()

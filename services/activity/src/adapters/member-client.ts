@@ -48,17 +48,23 @@ export function connectMemberDirectory(address: string, timeoutMs: number, chann
     return outgoing;
   };
   type Callback<Res> = (err: ServiceError | null, res: Res) => void;
-  const call = <Res>(incoming: Metadata, invoke: (md: Metadata, opts: { deadline: number }, cb: Callback<Res>) => unknown): Promise<Res> =>
+  const call = <Res>(
+    incoming: Metadata,
+    invoke: (md: Metadata, opts: { deadline: number }, cb: Callback<Res>) => unknown,
+    onError: (err: ServiceError) => DomainError = fromMemberError,
+  ): Promise<Res> =>
     new Promise((resolve, reject) => {
       invoke(forward(incoming), { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(fromMemberError(err));
+        if (err) reject(onError(err));
         else resolve(res);
       });
     });
   return {
     async authenticate(incoming) {
-      const res = await call<AuthenticateResponse>(incoming, (md, opts, cb) =>
-        client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, md, opts, cb),
+      const res = await call<AuthenticateResponse>(
+        incoming,
+        (md, opts, cb) => client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, md, opts, cb),
+        fromAuthenticateError,
       );
       if (!res.member) throw new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc answered without a member');
       return { memberId: res.member.id, refreshNeeded: res.refreshNeeded };
@@ -80,6 +86,25 @@ function fromMemberError(err: ServiceError): DomainError {
   const info = errorInfoOf(err);
   if (kind && info) return new DomainError(kind, info.reason, err.details, { metadata: { ...info.metadata }, cause: err });
   return new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc is unavailable', { cause: err });
+}
+
+/**
+ * A failed Authenticate, the same way in every service that authenticates callers (content,
+ * timeline, activity, search, image; test/auth-drift.test.ts holds them to it):
+ * - UNAUTHENTICATED keeps member-svc's reason and auth signal; without details it is still a
+ *   refusal of the token: MEMBER_UNAUTHORIZED with the relogin signal (never a 503);
+ * - anything else is member-svc failing us, not the caller being wrong — INVALID_ARGUMENT
+ *   included, as the request is ours: UNAVAILABLE / MEMBER_API_CONNECTION_ERROR.
+ */
+function fromAuthenticateError(err: ServiceError): DomainError {
+  if (err.code === Code.UNAUTHENTICATED) {
+    const info = errorInfoOf(err);
+    return new DomainError('unauthenticated', info?.reason || 'MEMBER_UNAUTHORIZED', err.details || 'the access token was refused', {
+      metadata: info ? { ...info.metadata } : { auth_signal: 'RELOGIN_REQUIRED' },
+      cause: err,
+    });
+  }
+  return new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc could not authenticate the caller', { cause: err });
 }
 
 function errorInfoOf(err: ServiceError): ErrorInfo | undefined {

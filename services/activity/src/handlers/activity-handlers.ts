@@ -39,7 +39,7 @@ export function createActivityHandlers(deps: ActivityHandlerDeps): HandlersOf<Ac
 
   const callerOf = async (ctx: CallContext) => {
     const caller = await members.authenticate(ctx.metadata);
-    if (caller.refreshNeeded) ctx.setResponseHeader('x-token-refresh-needed', 'true');
+    if (caller.refreshNeeded) ctx.trailers.set('x-token-refresh-needed', 'true');
     return caller;
   };
 

@@ -16,6 +16,9 @@ export interface Caller {
   readonly avatarUrl: string;
   /** member-svc asked the client to refresh its token (sent on as a response trailer). */
   readonly refreshNeeded: boolean;
+  /** The access token's id and expiry: a remembered answer is dropped by the id's revocation and never outlives the expiry. */
+  readonly jti: string;
+  readonly expiresAt: Date | undefined;
 }
 
 export interface Authenticator {
@@ -41,7 +44,7 @@ export function createAuthenticator(address: string, deadlineMs: number, channel
       const view = withProfile ? AuthenticateView.AUTHENTICATE_VIEW_SUMMARY : AuthenticateView.AUTHENTICATE_VIEW_MEMBER;
       const response = await new Promise<AuthenticateResponse>((resolve, reject) => {
         client.authenticate({ view }, outgoing, { deadline: Date.now() + deadlineMs }, (err, res) => {
-          if (err) reject(fromMemberError(err));
+          if (err) reject(fromAuthenticateError(err));
           else resolve(res);
         });
       });
@@ -61,20 +64,28 @@ function toCaller(response: AuthenticateResponse): Caller {
     handle: summary?.memberHandle || summary?.handle || '',
     avatarUrl: summary?.avatarUrl ?? '',
     refreshNeeded: response.refreshNeeded,
+    jti: response.jti,
+    expiresAt: response.expiresAt,
   };
 }
 
-function fromMemberError(err: ServiceError): DomainError {
-  const info = errorInfoOf(err);
+/**
+ * A failed Authenticate, the same way in every service that authenticates callers (content,
+ * timeline, activity, search, image; test/auth-drift.test.ts holds them to it):
+ * - UNAUTHENTICATED keeps member-svc's reason and auth signal; without details it is still a
+ *   refusal of the token: MEMBER_UNAUTHORIZED with the relogin signal (never a 503);
+ * - anything else is member-svc failing us, not the caller being wrong — INVALID_ARGUMENT
+ *   included, as the request is ours: UNAVAILABLE / MEMBER_API_CONNECTION_ERROR.
+ */
+function fromAuthenticateError(err: ServiceError): DomainError {
   if (err.code === Code.UNAUTHENTICATED) {
-    return new DomainError('unauthenticated', info?.reason || 'MEMBER_UNAUTHORIZED', err.details || 'unauthenticated', {
-      metadata: info?.metadata ?? {},
+    const info = errorInfoOf(err);
+    return new DomainError('unauthenticated', info?.reason || 'MEMBER_UNAUTHORIZED', err.details || 'the access token was refused', {
+      metadata: info ? { ...info.metadata } : { auth_signal: 'RELOGIN_REQUIRED' },
       cause: err,
     });
   }
-  if (err.code === Code.PERMISSION_DENIED) return new DomainError('forbidden', 'MEMBER_FORBIDDEN', err.details, { cause: err });
-  if (err.code === Code.NOT_FOUND) return new DomainError('not-found', 'MEMBER_NOT_FOUND', err.details, { cause: err });
-  return new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', `member-svc: ${err.details || Code[err.code]}`, { cause: err });
+  return new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc could not authenticate the caller', { cause: err });
 }
 
 function errorInfoOf(err: ServiceError): ErrorInfo | undefined {

@@ -7,7 +7,7 @@ import { credentials, Metadata, status as Code, type ChannelOptions, type Servic
 import { ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
 import { Status } from '@dailyfeed/gen/google/rpc/status';
 import { AuthenticateView, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
-import { DomainError, type FailureKind } from '../domain/errors.ts';
+import { DomainError } from '../domain/errors.ts';
 
 export interface AuthenticatedMember {
   readonly memberId: string;
@@ -21,13 +21,6 @@ export interface MemberDirectory {
   close(): void;
 }
 
-/** member-svc failures that are about the caller, passed on with their own reason. */
-const passThrough: Partial<Record<Code, FailureKind>> = {
-  [Code.UNAUTHENTICATED]: 'unauthenticated',
-  [Code.PERMISSION_DENIED]: 'forbidden',
-  [Code.NOT_FOUND]: 'not-found',
-};
-
 export function connectMemberDirectory(address: string, timeoutMs: number, options: ChannelOptions = {}): MemberDirectory {
   const client = new MemberServiceClient(address, credentials.createInsecure(), options);
   return {
@@ -37,7 +30,7 @@ export function connectMemberDirectory(address: string, timeoutMs: number, optio
       metadata.set('x-request-id', requestId);
       return new Promise((resolve, reject) => {
         client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => {
-          if (err) reject(fromMemberError(err));
+          if (err) reject(fromAuthenticateError(err));
           else if (!res.member?.id || res.member.id === '0') reject(unavailable('member-svc answered without a member'));
           else resolve({ memberId: res.member.id, refreshNeeded: res.refreshNeeded });
         });
@@ -47,13 +40,23 @@ export function connectMemberDirectory(address: string, timeoutMs: number, optio
   };
 }
 
-function fromMemberError(err: ServiceError): DomainError {
-  const kind = passThrough[err.code];
-  const info = errorInfoOf(err);
-  if (kind && info) return new DomainError(kind, info.reason, err.details, { metadata: { ...info.metadata }, cause: err });
-  // A rejection without details is still a rejection of the token, not an outage.
-  if (kind === 'unauthenticated') return new DomainError(kind, 'MEMBER_UNAUTHORIZED', err.details, { cause: err });
-  return unavailable('member-svc is unavailable', err);
+/**
+ * A failed Authenticate, the same way in every service that authenticates callers (content,
+ * timeline, activity, search, image; test/auth-drift.test.ts holds them to it):
+ * - UNAUTHENTICATED keeps member-svc's reason and auth signal; without details it is still a
+ *   refusal of the token: MEMBER_UNAUTHORIZED with the relogin signal (never a 503);
+ * - anything else is member-svc failing us, not the caller being wrong — INVALID_ARGUMENT
+ *   included, as the request is ours: UNAVAILABLE / MEMBER_API_CONNECTION_ERROR.
+ */
+function fromAuthenticateError(err: ServiceError): DomainError {
+  if (err.code === Code.UNAUTHENTICATED) {
+    const info = errorInfoOf(err);
+    return new DomainError('unauthenticated', info?.reason || 'MEMBER_UNAUTHORIZED', err.details || 'the access token was refused', {
+      metadata: info ? { ...info.metadata } : { auth_signal: 'RELOGIN_REQUIRED' },
+      cause: err,
+    });
+  }
+  return new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc could not authenticate the caller', { cause: err });
 }
 
 const unavailable = (message: string, cause?: unknown): DomainError =>

@@ -9,6 +9,7 @@ import type { MemberCache } from '../adapters/member-cache.ts';
 import type { MembersRepo } from '../adapters/members-repo.ts';
 import type { PasswordHasher } from '../adapters/password-hasher.ts';
 import type { AuthThrottle } from '../adapters/auth-throttle.ts';
+import type { RevocationPublisher } from '../adapters/revocation-publisher.ts';
 import type { SessionsRepo } from '../adapters/sessions-repo.ts';
 import type { SigningKeyRepo } from '../adapters/signing-keys.ts';
 import type { Sql } from '../adapters/sql.ts';
@@ -29,6 +30,8 @@ export interface UseCaseDeps {
   readonly tokens: AccessTokens;
   readonly blacklist: Blacklist;
   readonly cache: MemberCache;
+  /** Pushes revocations to the services that remember Authenticate answers. */
+  readonly revocations: RevocationPublisher;
   readonly keys: KeyStore;
   readonly keyRepo: SigningKeyRepo;
   readonly images: ImageCleaner;

@@ -15,10 +15,11 @@ export interface MemberReader {
 export function createMemberReader({ sql, members, cache }: UseCaseDeps): MemberReader {
   const find = async (id: string): Promise<MemberRecord | undefined> => {
     if (!isMemberId(id)) return undefined;
-    const cached = await cache.get(id);
+    const { record: cached, ticket } = await cache.lookup(id);
     if (cached) return cached;
     const record = await members.findById(sql, id);
-    if (record) await cache.set(record);
+    // The ticket keeps this fill out if the member changed since the lookup (see member-cache.ts).
+    if (record) await cache.fill(record, ticket);
     return record;
   };
   const getActiveOrThrow = async (id: string): Promise<MemberRecord> => {

@@ -31,7 +31,7 @@ export interface Sessions {
 type RefreshOutcome = { kind: 'ok'; session: IssuedSession } | { kind: 'reused'; familyId: string; memberId: string } | { kind: 'invalid' };
 
 export function createSessions(deps: UseCaseDeps): Sessions {
-  const { sql, sessions, members, tokens, blacklist, clock, log, refreshTtlMs } = deps;
+  const { sql, sessions, members, tokens, blacklist, revocations, clock, log, refreshTtlMs } = deps;
 
   const issue = async (tx: typeof sql, memberId: string, familyId: string, client: ClientInfo): Promise<IssuedSession> => {
     const access = tokens.issue(memberId);
@@ -72,6 +72,8 @@ export function createSessions(deps: UseCaseDeps): Sessions {
       });
       if (outcome.kind === 'reused') {
         log.warn({ familyId: outcome.familyId, memberId: outcome.memberId }, 'refresh token reused: family revoked');
+        // The family may have been stolen: services that remember answers ask again for every token of the member.
+        await revocations.revoke('member', [outcome.memberId]);
         throw authErrors.refreshReused();
       }
       if (outcome.kind === 'invalid') throw authErrors.refreshInvalid();
@@ -91,6 +93,7 @@ export function createSessions(deps: UseCaseDeps): Sessions {
     async logoutAll({ member, token }) {
       await blacklist.add(token.jti, member.id, token.expiresAt, 'USER_LOGOUT_ALL');
       await sessions.revokeAllOfMember(sql, member.id, clock());
+      await revocations.revoke('member', [member.id]);
     },
 
     cleanup: () => sessions.deleteExpired(sql, clock()),

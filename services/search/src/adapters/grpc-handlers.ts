@@ -18,8 +18,8 @@ export interface CallContext {
   readonly metadata: Metadata;
   readonly requestId: string;
   readonly method: string;
-  /** Adds a response header (e.g. x-token-refresh-needed), sent with a successful answer. */
-  setResponseHeader(key: string, value: string): void;
+  /** Trailing metadata sent with a successful response (e.g. x-token-refresh-needed, a trailer in every service). */
+  readonly trailers: Metadata;
 }
 
 export type Unary<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
@@ -57,13 +57,11 @@ function wrapUnary(path: string, handler: Unary<unknown, unknown>, { log, metric
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
     const stop = metrics.startCall(path);
     const requestId = firstValue(call.metadata, 'x-request-id') ?? randomUUID();
-    const header = new Metadata();
-    const setResponseHeader = (key: string, value: string): void => header.set(key, value);
-    handler(call.request, { metadata: call.metadata, requestId, method: path, setResponseHeader }).then(
+    const trailers = new Metadata();
+    handler(call.request, { metadata: call.metadata, requestId, method: path, trailers }).then(
       (response) => {
         stop('OK');
-        if (Object.keys(header.getMap()).length > 0) call.sendMetadata(header);
-        callback(null, response);
+        callback(null, response, trailers);
       },
       (err: unknown) => {
         const status = toStatus(err, path, log);

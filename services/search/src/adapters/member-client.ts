@@ -1,7 +1,9 @@
 // member-svc over gRPC: who the caller is (Authenticate), author summaries for comment results,
 // and follower totals for CountFollowers (one ListFollowerIds call per id, limit 1, at most
 // FOLLOWER_CONCURRENCY in flight, so 1000 ids never open 1000 calls at once).
-import { credentials, type Metadata } from '@grpc/grpc-js';
+import { credentials, status as Code, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import { ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
+import { Status } from '@dailyfeed/gen/google/rpc/status';
 import {
   AuthenticateView,
   MemberServiceClient,
@@ -11,7 +13,7 @@ import {
   type MemberSummary,
 } from '@dailyfeed/gen/member/v1/member';
 import { DomainError } from '../domain/errors.ts';
-import { downstream } from './downstream-call.ts';
+import { downstream, forwardedMetadata } from './downstream-call.ts';
 
 const FOLLOWER_CONCURRENCY = 16;
 
@@ -34,9 +36,11 @@ export function connectMemberDirectory(address: string, timeoutMs: number, chann
   };
   return {
     async authenticate(incoming) {
-      const res = await member.call<AuthenticateResponse>(incoming, (md, opts, cb) =>
-        client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, md, opts, cb),
-      );
+      const res = await new Promise<AuthenticateResponse>((resolve, reject) => {
+        client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, forwardedMetadata(incoming), { deadline: Date.now() + timeoutMs }, (err, answer) =>
+          err ? reject(fromAuthenticateError(err)) : resolve(answer),
+        );
+      });
       if (!res.member) throw new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc answered without a member');
       return { memberId: res.member.id, refreshNeeded: res.refreshNeeded };
     },
@@ -58,4 +62,34 @@ export function connectMemberDirectory(address: string, timeoutMs: number, chann
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * A failed Authenticate, the same way in every service that authenticates callers (content,
+ * timeline, activity, search, image; test/auth-drift.test.ts holds them to it):
+ * - UNAUTHENTICATED keeps member-svc's reason and auth signal; without details it is still a
+ *   refusal of the token: MEMBER_UNAUTHORIZED with the relogin signal (never a 503);
+ * - anything else is member-svc failing us, not the caller being wrong — INVALID_ARGUMENT
+ *   included, as the request is ours: UNAVAILABLE / MEMBER_API_CONNECTION_ERROR.
+ */
+function fromAuthenticateError(err: ServiceError): DomainError {
+  if (err.code === Code.UNAUTHENTICATED) {
+    const info = errorInfoOf(err);
+    return new DomainError('unauthenticated', info?.reason || 'MEMBER_UNAUTHORIZED', err.details || 'the access token was refused', {
+      metadata: info ? { ...info.metadata } : { auth_signal: 'RELOGIN_REQUIRED' },
+      cause: err,
+    });
+  }
+  return new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc could not authenticate the caller', { cause: err });
+}
+
+function errorInfoOf(err: ServiceError): ErrorInfo | undefined {
+  const raw = err.metadata?.get('grpc-status-details-bin')[0];
+  if (!(raw instanceof Buffer)) return undefined;
+  try {
+    const detail = Status.decode(raw).details.find((d) => d.typeUrl.endsWith('/google.rpc.ErrorInfo'));
+    return detail ? ErrorInfo.decode(detail.value) : undefined;
+  } catch {
+    return undefined;
+  }
 }

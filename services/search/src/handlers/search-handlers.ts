@@ -38,7 +38,7 @@ export function createSearchHandlers({ index, posts, members }: SearchHandlerDep
       // Posts timeline no longer returns (deleted since they were indexed) are dropped.
       if (ctx.metadata.get('authorization').length > 0) {
         const caller = await members.authenticate(ctx.metadata);
-        if (caller.refreshNeeded) ctx.setResponseHeader('x-token-refresh-needed', 'true');
+        if (caller.refreshNeeded) ctx.trailers.set('x-token-refresh-needed', 'true');
         const byId = new Map((await posts.batchGetPosts(ids, ctx.metadata)).map((p) => [p.id, p]));
         const content = ids.flatMap((id) => {
           const post = byId.get(id);

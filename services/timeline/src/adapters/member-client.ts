@@ -20,7 +20,8 @@ export interface AuthenticatedCaller {
   readonly memberId: string;
   /** The token was signed by a grace key: answer with `x-token-refresh-needed: true`. */
   readonly refreshNeeded: boolean;
-  /** When the access token expires (a cached answer never outlives it). */
+  /** The access token's id and expiry: a remembered answer is dropped by the id's revocation and never outlives the expiry. */
+  readonly jti: string;
   readonly expiresAt: Date | undefined;
 }
 
@@ -47,22 +48,27 @@ export function connectMemberDirectory(address: string, deadlineMs: number, chan
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });
 
-  const call = <Res>(invoke: (metadata: Metadata, options: { deadline: number }, cb: Callback<Res>) => unknown, fwd: Forwarded): Promise<Res> =>
+  const call = <Res>(
+    invoke: (metadata: Metadata, options: { deadline: number }, cb: Callback<Res>) => unknown,
+    fwd: Forwarded,
+    onError: (err: ServiceError) => DomainError = translate,
+  ): Promise<Res> =>
     new Promise<Res>((resolve, reject) => {
       const metadata = new Metadata();
       if (fwd.authorization !== undefined) metadata.set('authorization', fwd.authorization);
       metadata.set('x-request-id', fwd.requestId);
-      invoke(metadata, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(translate(err)) : resolve(res)));
+      invoke(metadata, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(onError(err)) : resolve(res)));
     });
 
   return {
     async authenticate(fwd) {
-      const res = await call<{ member?: { id: string }; refreshNeeded: boolean; expiresAt?: Date }>(
+      const res = await call<{ member?: { id: string }; refreshNeeded: boolean; jti: string; expiresAt?: Date }>(
         (md, opts, cb) => client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, md, opts, cb),
         fwd,
+        fromAuthenticateError,
       );
       if (!res.member) throw new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc answered Authenticate without a member');
-      return { memberId: res.member.id, refreshNeeded: res.refreshNeeded, expiresAt: res.expiresAt };
+      return { memberId: res.member.id, refreshNeeded: res.refreshNeeded, jti: res.jti, expiresAt: res.expiresAt };
     },
     async summariesByIds(ids, fwd) {
       const out = new Map<string, AuthorSummary>();
@@ -126,6 +132,25 @@ function translate(err: ServiceError): DomainError {
     default:
       return new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc is out of reach', { cause: err });
   }
+}
+
+/**
+ * A failed Authenticate, the same way in every service that authenticates callers (content,
+ * timeline, activity, search, image; test/auth-drift.test.ts holds them to it):
+ * - UNAUTHENTICATED keeps member-svc's reason and auth signal; without details it is still a
+ *   refusal of the token: MEMBER_UNAUTHORIZED with the relogin signal (never a 503);
+ * - anything else is member-svc failing us, not the caller being wrong — INVALID_ARGUMENT
+ *   included, as the request is ours: UNAVAILABLE / MEMBER_API_CONNECTION_ERROR.
+ */
+function fromAuthenticateError(err: ServiceError): DomainError {
+  if (err.code === Code.UNAUTHENTICATED) {
+    const info = errorInfoOf(err);
+    return new DomainError('unauthenticated', info?.reason || 'MEMBER_UNAUTHORIZED', err.details || 'the access token was refused', {
+      metadata: info ? { ...info.metadata } : { auth_signal: 'RELOGIN_REQUIRED' },
+      cause: err,
+    });
+  }
+  return new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc could not authenticate the caller', { cause: err });
 }
 
 function errorInfoOf(err: ServiceError): ErrorInfo | undefined {

@@ -42,7 +42,6 @@ export interface ReadMetrics extends FollowFeedMetrics {
   activityEvent(outcome: 'sent' | 'failed' | 'dropped'): void;
   viewCount(outcome: 'counted' | 'own_post' | 'failed'): void;
   authorCache(result: 'hit' | 'miss', count: number): void;
-  authCache(result: 'hit' | 'miss'): void;
 }
 
 export interface Metrics extends RpcMetrics, ReadMetrics, FanoutMetrics {
@@ -116,16 +115,9 @@ export function createMetrics(service: string): Metrics {
     labelNames: ['result'],
     registers: [registry],
   });
-  const auth = new Counter({
-    name: 'dailyfeed_auth_cache_total',
-    help: 'Authenticate answers reused from the per-token cache (hit) or asked of member-svc (miss); only with AUTH_CACHE_TTL_MS > 0.',
-    labelNames: ['result'],
-    registers: [registry],
-  });
   return {
     registry,
     authorCache: (result, count) => authors.inc({ result }, count),
-    authCache: (result) => auth.inc({ result }),
     startFeed: (feed) => feedSeconds.startTimer({ feed }),
     feedCache: (cache, result) => feedCache.inc({ cache, result }),
     followFeedPage: (source) => followPages.inc({ source }),

@@ -23,7 +23,9 @@ export function forwardedOf(ctx: CallContext): Forwarded {
 export async function callerOrThrow(ctx: CallContext, members: MemberDirectory): Promise<Caller> {
   const authorization = authorizationOf(ctx);
   if (authorization === undefined || !/^Bearer\s+\S+/i.test(authorization)) {
-    throw new DomainError('unauthenticated', 'BEARER_TOKEN_MISSING', 'a Bearer access token is required in the authorization metadata');
+    throw new DomainError('unauthenticated', 'BEARER_TOKEN_MISSING', 'a Bearer access token is required in the authorization metadata', {
+      metadata: { auth_signal: 'RELOGIN_REQUIRED' },
+    });
   }
   const fwd = { authorization, requestId: ctx.requestId };
   const caller = await members.authenticate(fwd);

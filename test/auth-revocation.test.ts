@@ -1,0 +1,237 @@
+// SPEC "Authentication": timeline-svc and content-svc remember member-svc's Authenticate answers
+// only while member-svc pushes every revocation. Real processes (member, timeline, content) on
+// the test PostgreSQL, Redis and Kafka. Each revocation is measured from the moment member-svc
+// answered the revoking RPC until BOTH services refuse (or answer anew); p99 must be <= 1 s.
+// Then the channel is cut three ways (subscriber connection killed, a gap in the sequence,
+// member-svc silenced) and the services must stop remembering.
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { credentials, Metadata, status as Code, type ServiceError } from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import { ContentServiceClient } from '@dailyfeed/gen/content/v1/content';
+import { CountryCode, Gender, MemberServiceClient, SignupRequest } from '@dailyfeed/gen/member/v1/member';
+import { TimelineServiceClient } from '@dailyfeed/gen/timeline/v1/timeline';
+import { freePort, migrateService, spawnService, TEST_DATABASE_URL, type SpawnedService } from './support/spawn-service.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const READ_URL = TEST_DATABASE_URL.replace('postgres://postgres@', 'postgres://dailyfeed_timeline_ro@');
+const PASSWORD = 'Passw0rd!x';
+
+type Cb<Res> = (err: ServiceError | null, res: Res) => void;
+type Method<Req, Res> = (req: Req, md: Metadata, options: { deadline: number }, cb: Cb<Res>) => unknown;
+const call = <Req, Res>(method: Method<Req, Res>, req: Req, md = new Metadata()): Promise<Res> =>
+  new Promise((resolve, reject) => void method(req, md, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res))));
+const bearer = (token: string, idempotencyKey?: string): Metadata => {
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  if (idempotencyKey) md.set('idempotency-key', idempotencyKey);
+  return md;
+};
+let lastError = '';
+const codeOf = (err: unknown): number => {
+  lastError = `${(err as ServiceError).code} ${(err as ServiceError).details}`;
+  return (err as ServiceError).code;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Account {
+  readonly id: string;
+  readonly email: string;
+  readonly handle: string;
+}
+
+describe('auth memory: revocations pushed by member-svc', () => {
+  let member: SpawnedService;
+  let timeline: SpawnedService;
+  let content: SpawnedService;
+  let members: MemberServiceClient;
+  let timelineClient: TimelineServiceClient;
+  let contentClient: ContentServiceClient;
+  let redis: Redis;
+  const metricsPorts: Record<'timeline' | 'content', number> = { timeline: 0, content: 0 };
+
+  before(async () => {
+    migrateService('content');
+    member = await spawnService('member', { PASSWORD_SCRYPT_LOG_N: '14', IMAGE_ADDR: '127.0.0.1:1' });
+    metricsPorts.timeline = await freePort();
+    metricsPorts.content = await freePort();
+    timeline = await spawnService('timeline', {
+      MEMBER_ADDR: member.address,
+      CONTENT_READ_DATABASE_URL: READ_URL,
+      METRICS_PORT: String(metricsPorts.timeline),
+      MEMBER_DEADLINE_MS: '1500',
+      FANOUT_GROUP_ID: `auth-memory-${randomUUID()}`,
+    });
+    content = await spawnService('content', { MEMBER_ADDR: member.address, METRICS_PORT: String(metricsPorts.content), MEMBER_DEADLINE_MS: '1500' });
+    members = new MemberServiceClient(member.address, credentials.createInsecure());
+    timelineClient = new TimelineServiceClient(timeline.address, credentials.createInsecure());
+    contentClient = new ContentServiceClient(content.address, credentials.createInsecure());
+    redis = new Redis(REDIS_URL);
+  });
+
+  after(async () => {
+    members.close();
+    timelineClient.close();
+    contentClient.close();
+    redis.disconnect();
+    await Promise.all([timeline?.stop(), content?.stop()]);
+    await member?.stop();
+  });
+
+  const signup = async (): Promise<Account> => {
+    const suffix = randomBytes(6).toString('hex');
+    const account = { email: `auth-${suffix}@auth-memory.example`, handle: `am_${suffix}` };
+    await call(members.signup.bind(members), SignupRequest.fromPartial({ email: account.email, password: PASSWORD, memberName: `am ${suffix}`, handle: account.handle, gender: Gender.GENDER_OTHER, countryCode: CountryCode.COUNTRY_CODE_KR }));
+    const login = await call(members.login.bind(members), { email: account.email, password: PASSWORD, client: { deviceInfo: 'auth-memory-test', ipAddress: '127.0.0.1' } });
+    return { ...account, id: login.member?.memberId ?? '' };
+  };
+  const login = async (account: Account): Promise<string> => {
+    const res = await call(members.login.bind(members), { email: account.email, password: PASSWORD, client: { deviceInfo: 'auth-memory-test', ipAddress: '127.0.0.1' } });
+    return res.tokens?.accessToken ?? '';
+  };
+
+  /** Timeline read that needs the caller: 'ok' or the gRPC code. */
+  const readTimeline = (token: string): Promise<'ok' | number> =>
+    call(timelineClient.listMyPosts.bind(timelineClient), { page: 0, size: 1 }, bearer(token)).then(() => 'ok' as const, codeOf);
+  /** Content write that authenticates first and then fails validation (postId 0): 'ok' when authenticated. */
+  const writeContent = (token: string): Promise<'ok' | number> =>
+    call(contentClient.updatePost.bind(contentClient), { postId: '0', content: 'x' }, bearer(token)).then(
+      () => 'ok' as const,
+      (err: unknown) => (codeOf(err) === Number(Code.INVALID_ARGUMENT) ? 'ok' : codeOf(err)),
+    );
+  const both = async (token: string) => [await readTimeline(token), await writeContent(token)];
+
+  const counter = async (service: 'timeline' | 'content', result: 'hit' | 'miss' | 'forget'): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPorts[service]}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) if (line.startsWith('dailyfeed_auth_memory_total{') && line.includes(`result="${result}"`)) sum += Number(line.split(' ').pop());
+    return sum;
+  };
+  const hits = async () => (await counter('timeline', 'hit')) + (await counter('content', 'hit'));
+
+  /** Remembers the token in both services (asked once, then answered from memory). */
+  const warm = async (token: string): Promise<void> => {
+    // On this shared 2-core machine a heartbeat is sometimes late and the services forget (a
+    // miss, never a wrong answer): ask again until both answer from memory.
+    for (let attempt = 0; ; attempt += 1) {
+      assert.deepEqual(await both(token), ['ok', 'ok'], lastError);
+      const before = await hits();
+      assert.deepEqual(await both(token), ['ok', 'ok'], lastError);
+      if ((await hits()) === before + 2) return;
+      assert.ok(attempt < 5, 'the second calls are answered from memory');
+    }
+  };
+
+  /** Milliseconds from `since` until check() is true (polled every 5 ms, up to 5 s). */
+  const elapsedUntil = async (since: number, check: () => Promise<boolean>): Promise<number> => {
+    while (!(await check())) {
+      if (Date.now() - since > 5000) return Infinity;
+      await sleep(5);
+    }
+    return Date.now() - since;
+  };
+  const refusedEverywhere = (token: string) => async () => (await both(token)).every((r) => r === Code.UNAUTHENTICATED);
+  const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.99) - 1] ?? Infinity;
+
+  it('when members log out, log out everywhere, are deactivated or change their handle, then timeline and content follow within 1 s (p99 over 80 revocations)', async () => {
+    const took: Record<string, number[]> = { logout: [], 'logout-all': [], deactivation: [], handle: [] };
+    const accounts = await Promise.all(Array.from({ length: 5 }, signup));
+    for (let i = 0; i < 50; i += 1) {
+      const token = await login(accounts[i % accounts.length]!);
+      await warm(token);
+      await call(members.logout.bind(members), {}, bearer(token));
+      took.logout!.push(await elapsedUntil(Date.now(), refusedEverywhere(token)));
+    }
+    for (let i = 0; i < 10; i += 1) {
+      // A fresh member each time: after a member-wide revocation the services do not remember
+      // that member's answers for a few seconds (the quarantine in auth-memory.ts).
+      const token = await login(await signup());
+      await warm(token);
+      await call(members.logoutAll.bind(members), {}, bearer(token));
+      took['logout-all']!.push(await elapsedUntil(Date.now(), refusedEverywhere(token)));
+    }
+    for (let i = 0; i < 10; i += 1) {
+      const account = await signup();
+      const [token, other] = [await login(account), await login(account)];
+      await warm(token);
+      await warm(other);
+      await call(members.deactivate.bind(members), {}, bearer(token));
+      const start = Date.now();
+      // The other token was never revoked itself: it is refused because its member is deactivated.
+      took.deactivation!.push(Math.max(await elapsedUntil(start, refusedEverywhere(token)), await elapsedUntil(start, refusedEverywhere(other))));
+    }
+    for (let i = 0; i < 10; i += 1) {
+      const account = await signup();
+      const token = await login(account);
+      const created = await call(contentClient.createPost.bind(contentClient), { content: 'handle probe' }, bearer(token, randomUUID()));
+      const postId = created.post?.id ?? '';
+      const handleSeen = async () => (await call(contentClient.updatePost.bind(contentClient), { postId, content: `edit ${randomUUID()}` }, bearer(token, randomUUID()))).post?.authorHandle;
+      assert.equal(await handleSeen(), account.handle);
+      await warm(token);
+      const newHandle = `${account.handle}_n`;
+      await call(members.changeHandle.bind(members), { newHandle }, bearer(token));
+      took.handle!.push(await elapsedUntil(Date.now(), async () => (await handleSeen()) === newHandle));
+    }
+    const all = Object.values(took).flat();
+    const report = Object.entries(took).map(([kind, xs]) => `${kind} p99 ${p99(xs)} ms max ${Math.max(...xs)} ms`).join('; ');
+    console.log(`revocation -> effect in timeline and content: ${report}; overall p99 ${p99(all)} ms over ${all.length}`);
+    assert.equal(all.length, 80);
+    assert.ok(p99(all) <= 1000, report);
+  });
+
+  it('when member-svc refuses a token, then the refusal is not remembered: every call asks again', async () => {
+    const account = await signup();
+    const token = await login(account);
+    const forged = `${token.slice(0, -4)}AAAA`;
+    const missesBefore = (await counter('timeline', 'miss')) + (await counter('content', 'miss'));
+    const hitsBefore = await hits();
+    for (let i = 0; i < 3; i += 1) assert.deepEqual(await both(forged), [Code.UNAUTHENTICATED, Code.UNAUTHENTICATED]);
+    assert.equal(await hits(), hitsBefore);
+    assert.equal((await counter('timeline', 'miss')) + (await counter('content', 'miss')), missesBefore + 6);
+  });
+
+  it('when the subscriber connections are killed, then both services forget, and a logout made meanwhile still takes effect within 1 s', async () => {
+    const account = await signup();
+    const token = await login(account);
+    await warm(token);
+    const forgetsBefore = (await counter('timeline', 'forget')) + (await counter('content', 'forget'));
+    await redis.client('KILL', 'TYPE', 'pubsub');
+    await call(members.logout.bind(members), {}, bearer(token));
+    const took = await elapsedUntil(Date.now(), refusedEverywhere(token));
+    assert.ok(took <= 1000, `took ${took} ms`);
+    assert.ok((await counter('timeline', 'forget')) + (await counter('content', 'forget')) >= forgetsBefore + 2);
+  });
+
+  it('when a message is missing from a publisher sequence, then both services forget and ask member-svc again', async () => {
+    const account = await signup();
+    const token = await login(account);
+    await warm(token);
+    const missesBefore = (await counter('timeline', 'miss')) + (await counter('content', 'miss'));
+    const publisher = randomUUID();
+    await redis.publish('dailyfeed:member:revocations', JSON.stringify({ p: publisher, s: 1, k: 'hb', v: [] }));
+    await redis.publish('dailyfeed:member:revocations', JSON.stringify({ p: publisher, s: 3, k: 'hb', v: [] }));
+    await sleep(50);
+    assert.deepEqual(await both(token), ['ok', 'ok']);
+    assert.equal((await counter('timeline', 'miss')) + (await counter('content', 'miss')), missesBefore + 2, 'both asked member-svc again');
+  });
+
+  it('when member-svc stops publishing (its process paused), then after 1 s nothing is answered from memory: calls need member-svc and fail while it is paused', async () => {
+    const account = await signup();
+    const token = await login(account);
+    await sleep(1000); // the test publisher of the previous case has gone silent and is forgotten
+    await warm(token);
+    member.process.kill('SIGSTOP');
+    try {
+      await sleep(1000);
+      assert.deepEqual(await both(token), [Code.UNAVAILABLE, Code.UNAVAILABLE], lastError);
+    } finally {
+      member.process.kill('SIGCONT');
+    }
+    await sleep(500);
+    assert.deepEqual(await both(token), ['ok', 'ok']);
+    const before = await hits();
+    assert.deepEqual(await both(token), ['ok', 'ok']);
+    assert.equal(await hits(), before + 2, 'remembering resumes once the heartbeats are back');
+  });
+});
