@@ -22,7 +22,10 @@ describe('service Deployments', () => {
       assert.ok(pod);
       const c = pod.containers[0];
       assert.ok(c);
-      for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) assert.deepEqual(probe?.grpc, { port: grpcPort, service: '' });
+      // Liveness and startup ask only whether the process answers (''); readiness asks the service's
+      // own name, which reports what its RPCs need.
+      for (const probe of [c.livenessProbe, c.startupProbe]) assert.deepEqual(probe?.grpc, { port: grpcPort, service: '' });
+      assert.deepEqual(c.readinessProbe?.grpc, { port: grpcPort, service: `dailyfeed.${name}.v1.${name.charAt(0).toUpperCase()}${name.slice(1)}Service` });
       assert.equal(pod.securityContext?.runAsNonRoot, true);
       assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
       assert.equal(c.securityContext?.allowPrivilegeEscalation, false);

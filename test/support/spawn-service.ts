@@ -1,5 +1,6 @@
 // Test support: runs a service as its own process (`node services/<name>/src/main.ts`), the way
-// it runs in production, on free ports, and waits until its health reports SERVING. Component
+// it runs in production, on free ports, and waits until it reports ready (SERVING under its
+// service name). Component
 // tests of one service use it to get a real instance of another (e.g. member-svc for
 // Authenticate) without importing that service's code, and crash tests use kill() to SIGKILL it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -68,7 +69,7 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const status = await waitForHealthOrExit(grpcPort, exited);
+  const status = await waitForHealthOrExit(name, grpcPort, exited);
   if (status !== Serving.SERVING) {
     child.kill('SIGKILL');
     throw new Error(`${name} did not become SERVING; see .run/logs/test-${name}-${grpcPort}.log`);
@@ -89,7 +90,12 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   };
 }
 
-async function waitForHealthOrExit(port: number, exited: Promise<void>): Promise<Serving | 'exited'> {
+/** The name a service reports readiness under (its full gRPC service name; '' is liveness). */
+export function readinessName(name: ServiceName): string {
+  return `dailyfeed.${name}.v1.${name[0]?.toUpperCase() ?? ''}${name.slice(1)}Service`;
+}
+
+async function waitForHealthOrExit(name: ServiceName, port: number, exited: Promise<void>): Promise<Serving | 'exited'> {
   const deadline = Date.now() + 30_000;
   let done = false;
   void exited.then(() => {
@@ -97,7 +103,7 @@ async function waitForHealthOrExit(port: number, exited: Promise<void>): Promise
   });
   while (!done && Date.now() < deadline) {
     try {
-      const status = await waitForHealth(port, Serving.SERVING, 500);
+      const status = await waitForHealth(port, Serving.SERVING, 500, readinessName(name));
       if (status === Serving.SERVING) return status;
     } catch {
       // not listening yet

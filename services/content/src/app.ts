@@ -46,9 +46,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const health = createHealth(
     [SERVICE_NAME],
     [
+      // Readiness = what the RPCs need. Not Kafka: writes wait in the outbox while it is down.
+      // Not Redis: no RPC uses it (the view flush is background work).
       { name: 'postgres', check: () => pg.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'kafka', check: () => kafka.ping() },
     ],
     log,
   );
@@ -78,7 +78,6 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
-      health.stop();
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       // Committed writes get their immediate attempt; whatever fails stays PENDING for the relay.

@@ -37,8 +37,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const health = createHealth(
     [SERVICE_NAME],
     [
+      // Readiness = what the RPCs need; image-svc does not use Redis for them.
       { name: 'postgres', check: () => pg.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
       // A full or read-only volume would fail every upload: stop taking traffic instead.
       { name: 'image-root', check: () => files.checkWritable() },
     ],
@@ -65,7 +65,6 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
-      health.stop();
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(

@@ -37,9 +37,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const health = createHealth(
     [SERVICE_NAME],
     [
+      // Readiness = what the search RPCs need. Kafka feeds the indexer, which waits out an outage;
+      // no RPC uses Redis.
       { name: 'postgres', check: () => pg.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'kafka', check: () => kafka.ping() },
     ],
     log,
   );
@@ -65,7 +65,6 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
-      health.stop();
       await indexer.stop().catch((err: unknown) => log.error({ err }, 'indexer stop failed'));
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');

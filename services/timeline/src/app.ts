@@ -56,9 +56,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const health = createHealth(
     [SERVICE_NAME],
     [
+      // Readiness = what the read RPCs need. Not Redis (the follow feed falls back to PostgreSQL,
+      // a view that cannot be counted is dropped), not Kafka (read events are best effort).
       { name: 'postgres', check: () => db.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'kafka', check: () => kafka.ping() },
     ],
     log,
   );
@@ -99,7 +99,6 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
-      health.stop();
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(
