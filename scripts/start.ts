@@ -71,9 +71,11 @@ for (const { name, code } of migrations) {
 process.stdout.write('migrations applied\n');
 
 const children = new Map<string, ChildProcess>();
+// Services read the mesh-generated grpc-js config of each callee from a path (<CALLEE>_GRPC_CONFIG_FILE).
+const grpcConfigFiles = Object.fromEntries(['member', 'content', 'timeline', 'image', 'search', 'activity'].map((t) => [`${t.toUpperCase()}_GRPC_CONFIG_FILE`, join(root, 'mesh/generated/grpc', `${t}.json`)]));
 function launch(name: string, dir: string): void {
   const out = createWriteStream(join(logs, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [join(dir, 'src/main.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(dir, 'src/main.ts')], { cwd: root, env: { ...process.env, ...grpcConfigFiles }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   child.on('exit', (code, signal) => {

@@ -93,15 +93,15 @@ function deployment(pod: PodShape): Deployment {
   });
 }
 
+/** Where each service's Dockerfile puts the generated grpc-js configs of the services it calls. */
+export const GRPC_CONFIG_DIR = '/app/grpc';
+
 function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
   return [
     env('GRPC_HOST', '0.0.0.0'),
     env('GRPC_PORT', String(policy.grpcPort)),
     env('METRICS_PORT', String(policy.metricsPort)),
     env('SHUTDOWN_TIMEOUT_MS', String(LIFECYCLE.shutdownTimeoutMs)),
-    // Tells clients that Envoy retries and ejects, so they load the deadline-only grpc config
-    // (the *.under-mesh.json service configs; the flag every gRPC client's config.ts reads).
-    env('GRPC_UNDER_MESH', 'true'),
     fromSecret('DATABASE_URL', DATABASE_SECRET, policy.name),
     fromConfig('REDIS_URL'),
     ...(policy.usesKafka ? [fromConfig('KAFKA_BROKERS')] : []),
@@ -110,6 +110,9 @@ function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
     ...(policy.storage ? [env(policy.storage.envKey, policy.storage.mountPath)] : []),
     // <TARGET>_ADDR for every service this one may call (the same graph the AuthorizationPolicies allow).
     ...SERVICES.filter((t) => t.callers.includes(policy.name)).map((t) => env(`${t.name.toUpperCase()}_ADDR`, `${workloadName(t.name)}:${t.grpcPort}`)),
+    // and the grpc-js service config the client of each reads at boot: Envoy retries and ejects in
+    // the cluster, so the deadline-only *.under-mesh.json, which the service's Dockerfile copies.
+    ...SERVICES.filter((t) => t.callers.includes(policy.name)).map((t) => env(`${t.name.toUpperCase()}_GRPC_CONFIG_FILE`, `${GRPC_CONFIG_DIR}/${t.name}.under-mesh.json`)),
   ];
 }
 

@@ -14,6 +14,11 @@ import { waitForHealth } from './grpc.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test';
 
+/** The mesh-generated grpc-js config of every callee, by path, as scripts/start.ts passes them. */
+export const GRPC_CONFIG_FILES = Object.fromEntries(
+  ['member', 'content', 'timeline', 'image', 'search', 'activity'].map((t) => [`${t.toUpperCase()}_GRPC_CONFIG_FILE`, join(root, 'mesh/generated/grpc', `${t}.json`)]),
+);
+
 export type ServiceName = 'member' | 'content' | 'timeline' | 'image' | 'search' | 'activity';
 
 export interface SpawnedService {
@@ -62,6 +67,7 @@ export async function spawnService(name: ServiceName, env: Record<string, string
       METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'info',
       HEALTH_INTERVAL_MS: '500',
+      ...GRPC_CONFIG_FILES,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

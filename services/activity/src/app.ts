@@ -2,8 +2,8 @@
 // metrics listener, the Kafka listener and the dead-letter replay job, and returns a stop() that
 // runs the shutdown sequence. main.ts and the component tests both start the service through
 // here, so tests run the real wiring.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createActivityConsumer, type ActivityConsumer } from './adapters/activity-consumer.ts';
 import { createActivityStore } from './adapters/activity-store.ts';
 import { createDeadLetterStore } from './adapters/dead-letter-store.ts';
@@ -45,7 +45,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   await waitForRedis(redis, 3000);
   const kafka = connectKafka(config.KAFKA_BROKERS, 'activity-svc');
   const metrics = createMetrics('activity');
-  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH));
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE));
   const activities = createActivityStore(sql);
   const deadLetters = createDeadLetterStore(sql, config.ACTIVITY_TOPIC_PREFIX);
   const replay = createDeadLetterReplay({ activities, deadLetters, policy: replayPolicyOf(config), batchSize: config.REPLAY_BATCH_SIZE });
@@ -152,4 +152,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { grpcPort, metricsPort, consumer, replay, stop };
+}
+
+/** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */
+function grpcServiceConfig(file: string): Record<string, string> {
+  return file === '' ? {} : { 'grpc.service_config': readFileSync(file, 'utf8') };
 }

@@ -2,9 +2,9 @@
 // metrics listener and the background work (outbox relay, view flush, topic upkeep), and returns
 // a stop() that runs the shutdown sequence. main.ts and the component tests both start the
 // service through here, so tests run the real wiring.
+import { readFileSync } from 'node:fs';
 import { hrtime } from 'node:process';
 import type { Logger } from 'pino';
-import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
 import { createAuthenticator } from './adapters/member-client.ts';
@@ -41,7 +41,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const kafka = connectKafka(config.KAFKA_BROKERS, 'content-svc');
   const metrics = createMetrics('content');
   const outbox = createOutbox(config, pg, kafka.kafka, metrics.registry, log);
-  const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH));
+  const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE));
   const writes = createWriteRunner(knex, createEventClock(wallNanos), outbox.queue);
   const health = createHealth(
     [SERVICE_NAME],
@@ -99,4 +99,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { grpcPort, metricsPort, stop };
+}
+
+/** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */
+function grpcServiceConfig(file: string): Record<string, string> {
+  return file === '' ? {} : { 'grpc.service_config': readFileSync(file, 'utf8') };
 }

@@ -1,8 +1,8 @@
 // Composition root: builds image-svc's dependencies from a Config, starts the gRPC server and
 // the metrics listener, and returns a stop() that runs the shutdown sequence. main.ts and the
 // component tests both start the service through here, so tests run the real wiring.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createHealth } from './adapters/health.ts';
 import { openImageFiles } from './adapters/image-files.ts';
 import { createImageProcessor } from './adapters/image-processor.ts';
@@ -32,7 +32,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   redis.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
   await waitForRedis(redis, 3000);
   const files = await openImageFiles(config.IMAGE_ROOT);
-  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH));
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE));
   const metrics = createMetrics('image');
   const health = createHealth(
     [SERVICE_NAME],
@@ -80,4 +80,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { grpcPort, metricsPort, stop };
+}
+
+/** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */
+function grpcServiceConfig(file: string): Record<string, string> {
+  return file === '' ? {} : { 'grpc.service_config': readFileSync(file, 'utf8') };
 }

@@ -2,8 +2,8 @@
 // the metrics listener, and returns a stop() that runs the shutdown sequence. main.ts and the
 // component tests both start the service through here, so tests run the real wiring. Serving uses
 // only the read-only connection (CONTENT_READ_DATABASE_URL); DATABASE_URL is for `migrate`.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createActivityPublisher } from './adapters/activity-publisher.ts';
 import { withAuthCache } from './adapters/auth-cache.ts';
 import { withAuthorCache } from './adapters/author-cache.ts';
@@ -48,7 +48,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const kafka = connectKafka(config.KAFKA_BROKERS, 'timeline-svc');
   const metrics = createMetrics('timeline');
   const members = withAuthCache(
-    withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH)), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
+    withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE)), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
     config.AUTH_CACHE_TTL_MS,
     (result) => metrics.authCache(result),
   );
@@ -117,4 +117,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { grpcPort, metricsPort, flushEvents: () => activity.flush(), fanoutReady: () => fanout.ready(), stop };
+}
+
+/** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */
+function grpcServiceConfig(file: string): Record<string, string> {
+  return file === '' ? {} : { 'grpc.service_config': readFileSync(file, 'utf8') };
 }
