@@ -75,6 +75,3 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 }
 
 /** Key, default and description of every setting (for docs and `--help`). */
-export function describeConfig(): { key: string; description: string }[] {
-  return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
-}

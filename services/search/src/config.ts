@@ -68,8 +68,3 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   }
   return result.data;
 }
-
-/** Key, default and description of every setting (for docs and `--help`). */
-export function describeConfig(): { key: string; description: string }[] {
-  return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
-}
