@@ -26,6 +26,8 @@ export interface SpawnedService {
   readonly grpcPort: number;
   readonly address: string;
   readonly process: ChildProcess;
+  /** Where its stdout and stderr (pino JSON lines) go. */
+  readonly logFile: string;
   /** SIGTERM and wait for exit (graceful). */
   stop(): Promise<void>;
   /** SIGKILL and wait for exit (crash). */
@@ -58,7 +60,8 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   const grpcPort = await freePort();
   const metricsPort = await freePort();
   mkdirSync(join(root, '.run/logs'), { recursive: true });
-  const log = createWriteStream(join(root, '.run/logs', `test-${name}-${grpcPort}.log`));
+  const logFile = join(root, '.run/logs', `test-${name}-${grpcPort}.log`);
+  const log = createWriteStream(logFile);
   const child = spawn(process.execPath, [join(root, 'services', name, 'src/main.ts')], {
     env: {
       ...process.env,
@@ -85,6 +88,7 @@ export async function spawnService(name: ServiceName, env: Record<string, string
     grpcPort,
     address: `127.0.0.1:${grpcPort}`,
     process: child,
+    logFile,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

@@ -136,6 +136,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         ],
         (name, err) => log.error({ err, resource: name }, 'stop failed'),
       );
+      log.info({}, 'consumers stopped');
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(

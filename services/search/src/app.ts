@@ -66,6 +66,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     stopping ??= (async () => {
       health.shutdown();
       await indexer.stop().catch((err: unknown) => log.error({ err }, 'indexer stop failed'));
+      log.info({}, 'consumers stopped');
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(

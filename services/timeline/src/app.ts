@@ -99,11 +99,14 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
+      // STYLE rule 6: the consumer stops before the server drains and the pools close, so no
+      // chunk is half-way through PostgreSQL or Redis when they go away.
+      await fanout.stop().catch((err: unknown) => log.error({ err }, 'fan-out consumer stop failed'));
+      log.info({}, 'consumers stopped');
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(
         [
-          { name: 'fan-out consumer', close: () => fanout.stop() },
           { name: 'metrics', close: () => new Promise((resolve) => metricsServer.close(resolve)) },
           { name: 'activity', close: () => activity.close() },
           { name: 'kafka', close: () => kafka.close() },

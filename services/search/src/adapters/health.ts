@@ -40,6 +40,7 @@ export function createHealth(serviceNames: readonly string[], checks: readonly R
       clearInterval(timer);
       timer = undefined;
       for (const name of ['', ...serviceNames]) health.setStatus(name, 'NOT_SERVING');
+      log.info({}, 'health NOT_SERVING');
     },
   };
 }
