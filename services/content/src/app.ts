@@ -20,7 +20,7 @@ import { createViewFlusher } from './adapters/view-flusher.ts';
 import { createWriteRunner, pruneIdempotencyKeys } from './adapters/write-runner.ts';
 import type { Config } from './config.ts';
 import { createEventClock } from './domain/event-clock.ts';
-import { createOutbox } from './outbox.ts';
+import { createOutbox } from './adapters/outbox.ts';
 import { createServer, SERVICE_NAME } from './server.ts';
 
 export interface RunningService {
