@@ -59,6 +59,8 @@ export async function startSearch(env: Record<string, string> = {}): Promise<Tes
     GRPC_PORT: '0',
     METRICS_PORT: '0',
     DATABASE_URL: TEST_DATABASE_URL,
+    KAFKA_BROKERS: BROKERS.join(','),
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     LOG_LEVEL: 'silent',
     SEARCH_TOPIC_PREFIX: prefix,
     SEARCH_GROUP_ID: `test-search-${id}`,

@@ -8,7 +8,7 @@ import type { MemberActivityType } from '@dailyfeed/gen/events/v1/member_activit
 import { MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { Code, reasonOf } from '../../../test/support/grpc.ts';
 import { bearer, errorMetadataOf, newMember, rpc as memberRpc, type TestMember } from '../../../test/support/member-harness.ts';
-import { migrateService, spawnService, type SpawnedService } from '../../../test/support/spawn-service.ts';
+import { migrateService, spawnService, TEST_DATABASE_URL, type SpawnedService } from '../../../test/support/spawn-service.ts';
 import { admin, event, eventually, publish, searchApi, startSearch, T, testId, uniqueWord, type SearchApi, type TestSearch } from './helpers.ts';
 
 const rejectsWith = (code: number, reason: string, field?: string) => (err: unknown) => {
@@ -31,7 +31,7 @@ describe('search-svc', () => {
     migrateService('content');
     member = await spawnService('member');
     timeline = await spawnService('timeline', {
-      CONTENT_READ_DATABASE_URL: 'postgres://dailyfeed_timeline_ro@127.0.0.1:5432/dailyfeed_test',
+      CONTENT_READ_DATABASE_URL: TEST_DATABASE_URL.replace('//postgres@', '//dailyfeed_timeline_ro@'),
       MEMBER_ADDR: member.address,
     });
     search = await startSearch({ MEMBER_ADDR: member.address, TIMELINE_ADDR: timeline.address });

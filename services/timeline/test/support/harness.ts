@@ -18,7 +18,8 @@ import { connectPostgres, migrate } from '../../src/adapters/postgres.ts';
 import { dayTopic } from '../../src/domain/topics.ts';
 import { bearer, rpc } from './rpc.ts';
 
-export const READ_URL = 'postgres://dailyfeed_timeline_ro@127.0.0.1:5432/dailyfeed_test';
+// timeline's read-only role on the runner's test database.
+export const READ_URL = TEST_DATABASE_URL.replace('//postgres@', '//dailyfeed_timeline_ro@');
 export const PASSWORD = 'Passw0rd!';
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -30,6 +31,9 @@ export function timelineConfig(overrides: Record<string, string> = {}) {
     METRICS_PORT: '0',
     DATABASE_URL: TEST_DATABASE_URL,
     CONTENT_READ_DATABASE_URL: READ_URL,
+    // The runner's own Redis and Kafka, as spawned services get them (never the shared defaults).
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     LOG_LEVEL: 'silent',
     HEALTH_INTERVAL_MS: '200',
     FOLLOWING_CACHE_TTL_MS: '300',
