@@ -4,22 +4,29 @@
 // differs (CI's drift check), so the table cannot fall behind the code.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import * as gateway from '../gateway/src/config.ts';
+import * as activity from '../services/activity/src/config.ts';
+import * as content from '../services/content/src/config.ts';
+import * as image from '../services/image/src/config.ts';
+import * as member from '../services/member/src/config.ts';
+import * as search from '../services/search/src/config.ts';
+import * as timeline from '../services/timeline/src/config.ts';
 
 interface ConfigModule {
-  loadConfig(env: Readonly<Record<string, string | undefined>>): Record<string, unknown>;
+  loadConfig(env: Readonly<Record<string, string | undefined>>): object;
   describeConfig(): { key: string; description: string }[];
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const target = `${root}docs/configuration.md`;
-const COMPONENTS: [string, string][] = [
-  ['member-svc', 'services/member'],
-  ['content-svc', 'services/content'],
-  ['timeline-svc', 'services/timeline'],
-  ['image-svc', 'services/image'],
-  ['search-svc', 'services/search'],
-  ['activity-svc', 'services/activity'],
-  ['gateway', 'gateway'],
+const COMPONENTS: [string, string, ConfigModule][] = [
+  ['member-svc', 'services/member', member],
+  ['content-svc', 'services/content', content],
+  ['timeline-svc', 'services/timeline', timeline],
+  ['image-svc', 'services/image', image],
+  ['search-svc', 'services/search', search],
+  ['activity-svc', 'services/activity', activity],
+  ['gateway', 'gateway', gateway],
 ];
 
 /** A default as it would be written in the environment; paths inside the checkout made relative. */
@@ -39,9 +46,8 @@ const lines = [
   '`npm run env:docs` and checked for drift in CI: edit the schema, not this file.',
   '',
 ];
-for (const [name, dir] of COMPONENTS) {
-  const config = (await import(`${root}${dir}/src/config.ts`)) as ConfigModule;
-  const defaults = config.loadConfig({});
+for (const [name, dir, config] of COMPONENTS) {
+  const defaults = config.loadConfig({}) as Record<string, unknown>;
   lines.push(`## ${name} (\`${dir}/src/config.ts\`)`, '', '| variable | default | meaning |', '|---|---|---|');
   for (const { key, description } of config.describeConfig()) lines.push(`| \`${key}\` | \`${shown(defaults[key])}\` | ${cell(description)} |`);
   lines.push('');

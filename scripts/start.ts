@@ -29,6 +29,8 @@ const skipInfra = process.env.SKIP_INFRA === '1';
 const SERVICES = (['member', 'content', 'timeline', 'image', 'search', 'activity'] as const).map((short, i) => ({
   short,
   name: `${short}-svc`,
+  /** The grpc.health.v1 name of its readiness ('' is liveness only). */
+  readiness: `dailyfeed.${short}.v1.${short[0]!.toUpperCase()}${short.slice(1)}Service`,
   dir: `services/${short}`,
   grpc: portBase === undefined ? 50051 + i : portBase + i,
   metrics: portBase === undefined ? 9451 + i : portBase + 10 + i,
@@ -87,9 +89,12 @@ for (const { name, code } of migrations) {
 process.stdout.write('migrations applied\n');
 
 const supervisor = createSupervisor((line) => process.stdout.write(`${line}\n`));
+// Services read the mesh-generated grpc-js config of each callee from a path (<CALLEE>_GRPC_CONFIG_FILE).
+const grpcConfigFiles = Object.fromEntries(['member', 'content', 'timeline', 'image', 'search', 'activity'].map((t) => [`${t.toUpperCase()}_GRPC_CONFIG_FILE`, join(root, 'mesh/generated/grpc', `${t}.json`)]));
 const serviceEnv = (service: (typeof SERVICES)[number]): NodeJS.ProcessEnv => ({
   ...process.env,
   ...ADDRESSES,
+  ...grpcConfigFiles,
   GRPC_PORT: String(service.grpc),
   METRICS_PORT: String(service.metrics),
 });
@@ -98,10 +103,10 @@ function launch(name: string, dir: string, env: NodeJS.ProcessEnv): void {
   supervisor.start({ name, command: process.execPath, args: [join(dir, 'src/main.ts')], cwd: root, env, logFile: join(logs, `${name}.log`) });
 }
 
-function grpcServing(port: number): Promise<boolean> {
+function grpcServing(port: number, service: string): Promise<boolean> {
   const client = new HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
   return new Promise((resolve) => {
-    client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 1000 }, (err, res) => {
+    client.check({ service }, new Metadata(), { deadline: Date.now() + 1000 }, (err, res) => {
       client.close();
       resolve(!err && res.status === Serving.SERVING);
     });
@@ -144,7 +149,7 @@ launch('gateway', 'gateway', gatewayEnv());
 const pad = (s: string) => s.padEnd(13);
 await Promise.all([
   ...SERVICES.map(async (service) => {
-    if (await waitUntil(() => grpcServing(service.grpc), 60_000)) {
+    if (await waitUntil(() => grpcServing(service.grpc, service.readiness), 60_000)) {
       process.stdout.write(`${pad(service.name)} healthy  grpc 127.0.0.1:${service.grpc}  metrics http://127.0.0.1:${service.metrics}/metrics\n`);
     } else {
       process.stderr.write(`${pad(service.name)} not healthy after 60 s; see .run/logs/${service.name}.log\n`);

@@ -44,10 +44,12 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-function grpcServing(port: number): Promise<boolean> {
+/** Readiness ('' is liveness only): the service's own grpc.health.v1 name, e.g. dailyfeed.member.v1.MemberService. */
+function grpcServing(port: number, short: string): Promise<boolean> {
+  const service = `dailyfeed.${short}.v1.${short.charAt(0).toUpperCase()}${short.slice(1)}Service`;
   const client = new HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
   return new Promise((resolve) => {
-    client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 2000 }, (err, res) => {
+    client.check({ service }, new Metadata(), { deadline: Date.now() + 2000 }, (err, res) => {
       client.close();
       resolve(!err && res.status === Serving.SERVING);
     });
@@ -76,7 +78,7 @@ function migrate(options: StackOptions, name: ServiceName): Promise<void> {
 
 function component(name: ComponentName, port: number, script: string, env: NodeJS.ProcessEnv, logDir: string): Component {
   let child: ChildProcess | undefined;
-  const healthy = (): Promise<boolean> => (name === 'gateway' ? httpHealthy(port) : grpcServing(port));
+  const healthy = (): Promise<boolean> => (name === 'gateway' ? httpHealthy(port) : grpcServing(port, name));
   return {
     name,
     port,

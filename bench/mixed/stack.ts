@@ -106,10 +106,12 @@ export interface StackOptions {
   readonly tag: string;
 }
 
-function grpcServing(port: number): Promise<boolean> {
+/** Readiness ('' is liveness only): the service's own grpc.health.v1 name, e.g. dailyfeed.member.v1.MemberService. */
+function grpcServing(port: number, short: string): Promise<boolean> {
+  const service = `dailyfeed.${short}.v1.${short.charAt(0).toUpperCase()}${short.slice(1)}Service`;
   const client = new HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
   return new Promise((resolve) =>
-    client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 1000 }, (err, res) => {
+    client.check({ service }, new Metadata(), { deadline: Date.now() + 1000 }, (err, res) => {
       client.close();
       resolve(!err && res.status === Serving.SERVING);
     }),
@@ -185,7 +187,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const port = ports.get(name) ?? 0;
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
-      if (await (name === 'edge' ? httpHealthy(port) : grpcServing(port))) return;
+      if (await (name === 'edge' ? httpHealthy(port) : grpcServing(port, name))) return;
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new Error(`${name} not healthy after 90 s; see .run/logs/bench-${options.tag}-${name}.log`);

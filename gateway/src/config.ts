@@ -91,9 +91,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 }
 
 /** Key and description of every setting (for docs and `--help`). */
-export function describeConfig(): { key: string; description: string }[] {
-  return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
-}
 
 /** The backend addresses by the key the route table uses (the proto package's service name). */
 export function backendAddresses(config: Config): Record<string, string> {
@@ -105,4 +102,9 @@ export function backendAddresses(config: Config): Record<string, string> {
     search: config.SEARCH_ADDR,
     activity: config.ACTIVITY_ADDR,
   };
+}
+
+/** Key and description of every setting (docs/configuration.md is generated from it). */
+export function describeConfig(): { key: string; description: string }[] {
+  return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
 }

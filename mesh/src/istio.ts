@@ -6,8 +6,6 @@ import { AuthorizationPolicy, PeerAuthentication } from '@kubernetes-models/isti
 import { NAMESPACE, principal, selectorLabels, workloadName } from './k8s-common.ts';
 import { EDGE, type Caller, type RetryOn, type RoutePolicy, type ServicePolicy } from './policy.ts';
 
-export type IstioObject = VirtualService | DestinationRule | PeerAuthentication | Gateway | AuthorizationPolicy;
-
 // Retries re-send writes. That is safe only because writes are idempotent: the edge's
 // `idempotency-key` metadata is forwarded unchanged on every try, and content-svc deduplicates it.
 function httpRetries(route: RoutePolicy, retryOn: readonly RetryOn[] = route.retries.retryOn) {

@@ -26,16 +26,20 @@ interface PodShape {
   readonly mounts: IVolumeMount[];
 }
 
-// grpc.health.v1 here reflects real dependencies (PostgreSQL, Redis, Kafka). Readiness takes a pod
-// out of rotation at once; liveness tolerates ~70 s of NOT_SERVING (the original's failure 7) so a
-// short database blip does not restart every pod, while a wedged process still gets restarted.
-// Startup allows a minute for dependencies at boot (the original's dev override of 60).
-function probes(port: { grpc: number } | { http: number }): Pick<IContainer, 'readinessProbe' | 'livenessProbe' | 'startupProbe'> {
-  const action: IProbe = 'grpc' in port ? { grpc: { port: port.grpc, service: '' } } : { httpGet: { path: '/healthz', port: port.http } };
+// grpc.health.v1 answers two names (services/*/src/adapters/health.ts):
+//   ''                   liveness and startup: SERVING whenever the process answers at all. A
+//                        dependency outage never restarts a pod; a wedged process (no answer for
+//                        30 s) does. Startup allows a minute for the first connection to PostgreSQL.
+//   the gRPC service     readiness: SERVING while what the service's RPCs need answers (content
+//                        without Kafka thanks to its outbox, member without Redis thanks to its
+//                        PostgreSQL fallback); NOT_SERVING takes the pod out of rotation at once.
+function probes(port: { grpc: number; readiness: string } | { http: number }): Pick<IContainer, 'readinessProbe' | 'livenessProbe' | 'startupProbe'> {
+  const live: IProbe = 'grpc' in port ? { grpc: { port: port.grpc, service: '' } } : { httpGet: { path: '/healthz', port: port.http } };
+  const ready: IProbe = 'grpc' in port ? { grpc: { port: port.grpc, service: port.readiness } } : live;
   return {
-    startupProbe: { ...action, periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 },
-    readinessProbe: { ...action, periodSeconds: 2, failureThreshold: 3, timeoutSeconds: 2 },
-    livenessProbe: { ...action, periodSeconds: 10, failureThreshold: 7, timeoutSeconds: 2 },
+    startupProbe: { ...live, periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 },
+    readinessProbe: { ...ready, periodSeconds: 2, failureThreshold: 3, timeoutSeconds: 2 },
+    livenessProbe: { ...live, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
   };
 }
 
@@ -89,15 +93,15 @@ function deployment(pod: PodShape): Deployment {
   });
 }
 
+/** Where each service's Dockerfile puts the generated grpc-js configs of the services it calls. */
+export const GRPC_CONFIG_DIR = '/app/grpc';
+
 function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
   return [
     env('GRPC_HOST', '0.0.0.0'),
     env('GRPC_PORT', String(policy.grpcPort)),
     env('METRICS_PORT', String(policy.metricsPort)),
     env('SHUTDOWN_TIMEOUT_MS', String(LIFECYCLE.shutdownTimeoutMs)),
-    // Tells clients that Envoy retries and ejects, so they load the deadline-only grpc config
-    // (the *.under-mesh.json service configs; the flag every gRPC client's config.ts reads).
-    env('GRPC_UNDER_MESH', 'true'),
     fromSecret('DATABASE_URL', DATABASE_SECRET, policy.name),
     fromConfig('REDIS_URL'),
     ...(policy.usesKafka ? [fromConfig('KAFKA_BROKERS')] : []),
@@ -106,6 +110,9 @@ function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
     ...(policy.storage ? [env(policy.storage.envKey, policy.storage.mountPath)] : []),
     // <TARGET>_ADDR for every service this one may call (the same graph the AuthorizationPolicies allow).
     ...SERVICES.filter((t) => t.callers.includes(policy.name)).map((t) => env(`${t.name.toUpperCase()}_ADDR`, `${workloadName(t.name)}:${t.grpcPort}`)),
+    // and the grpc-js service config the client of each reads at boot: Envoy retries and ejects in
+    // the cluster, so the deadline-only *.under-mesh.json, which the service's Dockerfile copies.
+    ...SERVICES.filter((t) => t.callers.includes(policy.name)).map((t) => env(`${t.name.toUpperCase()}_GRPC_CONFIG_FILE`, `${GRPC_CONFIG_DIR}/${t.name}.under-mesh.json`)),
   ];
 }
 
@@ -185,7 +192,7 @@ export function serviceWorkloads(policy: ServicePolicy): Workload[] {
           { name: 'http-metrics', containerPort: policy.metricsPort, protocol: 'TCP' },
         ],
         env: serviceEnv(policy),
-        ...probes({ grpc: policy.grpcPort }),
+        ...probes({ grpc: policy.grpcPort, readiness: policy.protoService }),
       },
     }),
     new Service({

@@ -3,10 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { loadGrpcServiceConfig } from '../src/client-config.ts';
 import { durationMsOrThrow } from '../src/durations.ts';
 import { SERVICES, serviceOrThrow } from '../src/policy.ts';
-import { callProbe, clientFor, startScriptedServer, type ScriptedServer } from './grpc-support.ts';
+import { callProbe, clientFor, loadGrpcServiceConfig, startScriptedServer, type ScriptedServer } from './grpc-support.ts';
 
 const servers: ScriptedServer[] = [];
 after(async () => {

@@ -1,6 +1,7 @@
 // Test support: tiny grpc-js servers on loopback whose answers a test scripts, and a raw client
 // call. Methods are registered under a real proto service name, because the generated service
 // config applies to calls by service name; the payload is raw bytes (no codec needed).
+import { readFileSync } from 'node:fs';
 import { Client, credentials, Metadata, Server, ServerCredentials, status, type ChannelOptions, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
 
 export interface ScriptedServer {
@@ -64,4 +65,10 @@ export function callProbe(client: Client, protoService: string, deadlineMs = 5_0
 
 export function clientFor(target: string, options: ChannelOptions): Client {
   return new Client(target, credentials.createInsecure(), options);
+}
+
+/** The JSON text of generated/grpc/<target>[.under-mesh].json, the file a service reads from its
+ * <TARGET>_GRPC_CONFIG_FILE path. */
+export function loadGrpcServiceConfig(target: string, underMesh: boolean): string {
+  return readFileSync(new URL(`../generated/grpc/${target}${underMesh ? '.under-mesh' : ''}.json`, import.meta.url), 'utf8');
 }

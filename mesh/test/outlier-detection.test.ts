@@ -2,9 +2,8 @@
 // is the generated one except for the interval, shortened from 1 m so the test takes a second.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { loadGrpcServiceConfig } from '../src/client-config.ts';
 import { serviceOrThrow } from '../src/policy.ts';
-import { callProbe, clientFor, startScriptedServer, type ScriptedServer } from './grpc-support.ts';
+import { callProbe, clientFor, loadGrpcServiceConfig, startScriptedServer, type ScriptedServer } from './grpc-support.ts';
 
 const INTERVAL_MS = 200;
 const content = serviceOrThrow('content');

@@ -22,7 +22,10 @@ describe('service Deployments', () => {
       assert.ok(pod);
       const c = pod.containers[0];
       assert.ok(c);
-      for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) assert.deepEqual(probe?.grpc, { port: grpcPort, service: '' });
+      // Liveness and startup ask only whether the process answers (''); readiness asks the service's
+      // own name, which reports what its RPCs need.
+      for (const probe of [c.livenessProbe, c.startupProbe]) assert.deepEqual(probe?.grpc, { port: grpcPort, service: '' });
+      assert.deepEqual(c.readinessProbe?.grpc, { port: grpcPort, service: `dailyfeed.${name}.v1.${name.charAt(0).toUpperCase()}${name.slice(1)}Service` });
       assert.equal(pod.securityContext?.runAsNonRoot, true);
       assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
       assert.equal(c.securityContext?.allowPrivilegeEscalation, false);
@@ -45,11 +48,18 @@ describe('service Deployments', () => {
       const callees = Object.keys(env).filter((k) => k.endsWith('_ADDR')).sort();
       const expectedCallees = { member: ['IMAGE_ADDR'], timeline: ['MEMBER_ADDR'], image: ['MEMBER_ADDR'], search: ['MEMBER_ADDR', 'TIMELINE_ADDR'] } as Record<string, string[]>;
       assert.deepEqual(callees, expectedCallees[name] ?? ['MEMBER_ADDR']);
-      // Envoy retries and ejects in the cluster: clients must load the *.under-mesh.json configs,
-      // and the flag set here must be the one the service's configuration reads.
-      assert.equal(env['GRPC_UNDER_MESH'], 'true');
+      // Envoy retries and ejects in the cluster: each client reads the *.under-mesh.json config of
+      // its callee from a file the image carries, under a key the service's configuration reads.
       const config = readFileSync(new URL(`../../services/${name}/src/config.ts`, import.meta.url), 'utf8');
-      assert.match(config, /GRPC_UNDER_MESH: flag/, `${name}-svc reads GRPC_UNDER_MESH`);
+      const dockerfile = readFileSync(new URL(`../../services/${name}/Dockerfile`, import.meta.url), 'utf8');
+      for (const addr of callees) {
+        const callee = addr.replace('_ADDR', '').toLowerCase();
+        const key = `${callee.toUpperCase()}_GRPC_CONFIG_FILE`;
+        assert.equal(env[key], `/app/grpc/${callee}.under-mesh.json`);
+        assert.match(config, new RegExp(`${key}: z`), `${name}-svc reads ${key}`);
+        assert.match(dockerfile, new RegExp(`COPY mesh/generated/grpc/${callee}.under-mesh.json .*/app/grpc/`), `${name}-svc's image carries ${callee}.under-mesh.json`);
+      }
+      assert.equal('GRPC_UNDER_MESH' in env, false, 'no service reads GRPC_UNDER_MESH any more');
       assert.equal(deployment(name).spec?.template.metadata?.labels?.['version'], 'v1');
     });
 

@@ -39,8 +39,3 @@ export function declaredMethods(fullServiceName: string): string[] {
 }
 
 /** Every service declared under proto/dailyfeed. */
-export function declaredServices(): string[] {
-  return descriptors()
-    .file.filter((f) => f.package?.startsWith('dailyfeed.'))
-    .flatMap((f) => (f.service ?? []).map((s) => `${f.package}.${s.name}`));
-}

@@ -1,5 +1,6 @@
 // Test support: runs a service as its own process (`node services/<name>/src/main.ts`), the way
-// it runs in production, on free ports, and waits until its health reports SERVING. Component
+// it runs in production, on free ports, and waits until it reports ready (SERVING under its
+// service name). Component
 // tests of one service use it to get a real instance of another (e.g. member-svc for
 // Authenticate) without importing that service's code, and crash tests use kill() to SIGKILL it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -13,6 +14,11 @@ import { waitForHealth } from './grpc.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test';
 
+/** The mesh-generated grpc-js config of every callee, by path, as scripts/start.ts passes them. */
+export const GRPC_CONFIG_FILES = Object.fromEntries(
+  ['member', 'content', 'timeline', 'image', 'search', 'activity'].map((t) => [`${t.toUpperCase()}_GRPC_CONFIG_FILE`, join(root, 'mesh/generated/grpc', `${t}.json`)]),
+);
+
 export type ServiceName = 'member' | 'content' | 'timeline' | 'image' | 'search' | 'activity';
 
 export interface SpawnedService {
@@ -20,6 +26,8 @@ export interface SpawnedService {
   readonly grpcPort: number;
   readonly address: string;
   readonly process: ChildProcess;
+  /** Where its stdout and stderr (pino JSON lines) go. */
+  readonly logFile: string;
   /** SIGTERM and wait for exit (graceful). */
   stop(): Promise<void>;
   /** SIGKILL and wait for exit (crash). */
@@ -52,7 +60,8 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   const grpcPort = await freePort();
   const metricsPort = await freePort();
   mkdirSync(join(root, '.run/logs'), { recursive: true });
-  const log = createWriteStream(join(root, '.run/logs', `test-${name}-${grpcPort}.log`));
+  const logFile = join(root, '.run/logs', `test-${name}-${grpcPort}.log`);
+  const log = createWriteStream(logFile);
   const child = spawn(process.execPath, [join(root, 'services', name, 'src/main.ts')], {
     env: {
       ...process.env,
@@ -69,6 +78,7 @@ export async function spawnService(name: ServiceName, env: Record<string, string
       PASSWORD_HASH_PER_CLIENT: '0',
       PASSWORD_HASH_QUEUE: '1000',
       PASSWORD_HASH_MAX_WAIT_MS: '20000',
+      ...GRPC_CONFIG_FILES,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +86,7 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const status = await waitForHealthOrExit(grpcPort, exited);
+  const status = await waitForHealthOrExit(name, grpcPort, exited);
   if (status !== Serving.SERVING) {
     child.kill('SIGKILL');
     throw new Error(`${name} did not become SERVING; see .run/logs/test-${name}-${grpcPort}.log`);
@@ -86,6 +96,7 @@ export async function spawnService(name: ServiceName, env: Record<string, string
     grpcPort,
     address: `127.0.0.1:${grpcPort}`,
     process: child,
+    logFile,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -97,7 +108,12 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   };
 }
 
-async function waitForHealthOrExit(port: number, exited: Promise<void>): Promise<Serving | 'exited'> {
+/** The name a service reports readiness under (its full gRPC service name; '' is liveness). */
+export function readinessName(name: ServiceName): string {
+  return `dailyfeed.${name}.v1.${name[0]?.toUpperCase() ?? ''}${name.slice(1)}Service`;
+}
+
+async function waitForHealthOrExit(name: ServiceName, port: number, exited: Promise<void>): Promise<Serving | 'exited'> {
   const deadline = Date.now() + 30_000;
   let done = false;
   void exited.then(() => {
@@ -105,7 +121,7 @@ async function waitForHealthOrExit(port: number, exited: Promise<void>): Promise
   });
   while (!done && Date.now() < deadline) {
     try {
-      const status = await waitForHealth(port, Serving.SERVING, 500);
+      const status = await waitForHealth(port, Serving.SERVING, 500, readinessName(name));
       if (status === Serving.SERVING) return status;
     } catch {
       // not listening yet

@@ -40,7 +40,10 @@ export function buildOpenApi(root: Root, routes: readonly RouteSpec[], info: Ope
   const schemas = components.schemas;
   const ref: RefOf = (type, side) => ({ $ref: `#/components/schemas/${addMessage(type, side, schemas)}` });
   const paths: Record<string, Record<string, Schema>> = {};
-  for (const route of routes) {
+  // protobufjs loads the files concurrently, so services arrive in any order: sorted by service
+  // (stable, so each service keeps its declaration order) the document is the same every time.
+  const ordered = [...routes].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
+  for (const route of ordered) {
     const path = route.template.replace(/\{([^}=]+)(=[^}]*)?\}/g, (_m, name: string) => `{${name}}`);
     const access = accessOf(route);
     const operation: Schema = {
@@ -56,7 +59,7 @@ export function buildOpenApi(root: Root, routes: readonly RouteSpec[], info: Ope
     if (body !== undefined) operation['requestBody'] = body;
     (paths[path] ??= {})[route.verb.toLowerCase()] = operation;
   }
-  const tags = [...new Set(routes.map((r) => r.backend))].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name }));
+  const tags = [...new Set(ordered.map((r) => r.backend))].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name }));
   return {
     openapi: '3.0.3',
     info: {

@@ -44,10 +44,6 @@ export function isProto3Optional(field: Field): boolean {
   return options?.['proto3_optional'] === true || (field.partOf !== null && field.partOf.name.startsWith('_') && field.partOf.oneof.length === 1);
 }
 
-export function typeNameOf(field: Field): string {
-  return field.resolvedType?.fullName.replace(/^\./, '') ?? field.type;
-}
-
 export const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 export const INT32_TYPES = new Set(['int32', 'sint32', 'sfixed32']);
 export const UINT32_TYPES = new Set(['uint32', 'fixed32']);

@@ -2,8 +2,8 @@
 // metrics listener, the Kafka listener and the dead-letter replay job, and returns a stop() that
 // runs the shutdown sequence. main.ts and the component tests both start the service through
 // here, so tests run the real wiring.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createActivityConsumer, type ActivityConsumer } from './adapters/activity-consumer.ts';
 import { createActivityStore } from './adapters/activity-store.ts';
 import { createDeadLetterStore } from './adapters/dead-letter-store.ts';
@@ -45,7 +45,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   await waitForRedis(redis, 3000);
   const kafka = connectKafka(config.KAFKA_BROKERS, 'activity-svc');
   const metrics = createMetrics('activity');
-  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH));
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE));
   const activities = createActivityStore(sql);
   const deadLetters = createDeadLetterStore(sql, config.ACTIVITY_TOPIC_PREFIX);
   const replay = createDeadLetterReplay({ activities, deadLetters, policy: replayPolicyOf(config), batchSize: config.REPLAY_BATCH_SIZE });
@@ -53,9 +53,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const health = createHealth(
     [SERVICE_NAME],
     [
+      // Readiness = what the read RPCs need. Kafka and Redis serve the consumer, which waits out
+      // their outages on its own; they are in the logs and metrics, not in readiness.
       { name: 'postgres', check: () => pg.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'kafka', check: () => kafka.ping() },
     ],
     log,
   );
@@ -119,7 +119,6 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
-      health.stop();
       // STYLE rule 6: consumers and jobs stop before the server drains and the pools close, so
       // no chunk is half-way through PostgreSQL when its pool goes away. The consumer's stop is
       // bounded: with the broker down it could wait on retries; an uncommitted chunk is simply
@@ -137,6 +136,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         ],
         (name, err) => log.error({ err, resource: name }, 'stop failed'),
       );
+      log.info({}, 'consumers stopped');
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(
@@ -153,4 +153,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { grpcPort, metricsPort, consumer, replay, stop };
+}
+
+/** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */
+function grpcServiceConfig(file: string): Record<string, string> {
+  return file === '' ? {} : { 'grpc.service_config': readFileSync(file, 'utf8') };
 }

@@ -2,9 +2,9 @@
 // metrics listener and the background work (outbox relay, view flush, topic upkeep), and returns
 // a stop() that runs the shutdown sequence. main.ts and the component tests both start the
 // service through here, so tests run the real wiring.
+import { readFileSync } from 'node:fs';
 import { hrtime } from 'node:process';
 import type { Logger } from 'pino';
-import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
 import { withAuthMemory } from './adapters/auth-cache.ts';
@@ -22,7 +22,7 @@ import { createViewFlusher } from './adapters/view-flusher.ts';
 import { createWriteRunner, pruneIdempotencyKeys } from './adapters/write-runner.ts';
 import type { Config } from './config.ts';
 import { createEventClock } from './domain/event-clock.ts';
-import { createOutbox } from './outbox.ts';
+import { createOutbox } from './adapters/outbox.ts';
 import { createServer, SERVICE_NAME } from './server.ts';
 
 export interface RunningService {
@@ -44,16 +44,16 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const metrics = createMetrics('content');
   const outbox = createOutbox(config, pg, kafka.kafka, metrics.registry, log);
   const auth = withAuthMemory(
-    createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH)),
+    createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE)),
     createAuthMemory<Caller>({ redisUrl: config.REDIS_URL, maxEntries: config.AUTH_MEMORY_ENTRIES, facts: (caller) => caller, registry: metrics.registry, log }),
   );
   const writes = createWriteRunner(knex, createEventClock(wallNanos), outbox.queue);
   const health = createHealth(
     [SERVICE_NAME],
     [
+      // Readiness = what the RPCs need. Not Kafka: writes wait in the outbox while it is down.
+      // Not Redis: no RPC uses it (the view flush is background work).
       { name: 'postgres', check: () => pg.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'kafka', check: () => kafka.ping() },
     ],
     log,
   );
@@ -83,7 +83,6 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
-      health.stop();
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       // Committed writes get their immediate attempt; whatever fails stays PENDING for the relay.
@@ -105,4 +104,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { grpcPort, metricsPort, stop };
+}
+
+/** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */
+function grpcServiceConfig(file: string): Record<string, string> {
+  return file === '' ? {} : { 'grpc.service_config': readFileSync(file, 'utf8') };
 }

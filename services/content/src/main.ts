@@ -2,12 +2,12 @@
 //   node src/main.ts            serve gRPC (default)
 //   node src/main.ts migrate    apply pending migrations of the `content` schema and exit
 //   node src/main.ts ensure-topics | cleanup-topics | relay-dead-letters | flush-views
-//                               one-shot jobs (see src/jobs.ts), exit 0 on success
+//                               one-shot jobs (see src/adapters/jobs.ts), exit 0 on success
 import { pino } from 'pino';
 import { startService } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { connectPostgres, migrate } from './adapters/postgres.ts';
-import { isJob, JOBS, runJob } from './jobs.ts';
+import { isJob, JOBS, runJob } from './adapters/jobs.ts';
 
 const REDACT = ['password', '*.password', 'email', '*.email', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'authorization', '*.authorization'];
 
@@ -59,6 +59,7 @@ if (command === 'migrate') {
     log.info({ signal }, 'shutting down');
     service.stop().then(
       () => {
+        log.info({}, 'shutdown complete');
         log.flush();
         process.exit(0);
       },

@@ -1,8 +1,8 @@
 // Composition root: builds image-svc's dependencies from a Config, starts the gRPC server and
 // the metrics listener, and returns a stop() that runs the shutdown sequence. main.ts and the
 // component tests both start the service through here, so tests run the real wiring.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createHealth } from './adapters/health.ts';
 import { openImageFiles } from './adapters/image-files.ts';
 import { createImageProcessor } from './adapters/image-processor.ts';
@@ -32,13 +32,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
   redis.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
   await waitForRedis(redis, 3000);
   const files = await openImageFiles(config.IMAGE_ROOT);
-  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH));
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE));
   const metrics = createMetrics('image');
   const health = createHealth(
     [SERVICE_NAME],
     [
+      // Readiness = what the RPCs need; image-svc does not use Redis for them.
       { name: 'postgres', check: () => pg.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
       // A full or read-only volume would fail every upload: stop taking traffic instead.
       { name: 'image-root', check: () => files.checkWritable() },
     ],
@@ -65,7 +65,6 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
-      health.stop();
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(
@@ -81,4 +80,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { grpcPort, metricsPort, stop };
+}
+
+/** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */
+function grpcServiceConfig(file: string): Record<string, string> {
+  return file === '' ? {} : { 'grpc.service_config': readFileSync(file, 'utf8') };
 }

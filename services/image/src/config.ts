@@ -8,7 +8,6 @@ import { z } from 'zod';
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** The contract's upload limit (image.proto): the server may be configured lower, never higher. */
 const CONTRACT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
-const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const pixels = z.coerce.number().int().min(16).max(4096);
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -44,9 +43,10 @@ const schema = z.object({
   THUMBNAIL_SIZE: pixels.default(150).describe('Side of the square, centre-cropped thumbnail.'),
   MEMBER_ADDR: z.string().min(1).default('127.0.0.1:50051').describe('member-svc gRPC address (MemberService.Authenticate).'),
   MEMBER_TIMEOUT_MS: z.coerce.number().int().min(50).default(2000).describe('Deadline of one call to member-svc.'),
-  GRPC_UNDER_MESH: flag
-    .default(false)
-    .describe('True when an Istio sidecar carries the calls: the *.under-mesh.json client configs leave retries to the mesh.'),
+  MEMBER_GRPC_CONFIG_FILE: z
+    .string()
+    .default('')
+    .describe('File of the grpc-js service config for calls to member-svc (retries, timeouts, outlier detection), read once at boot; the mesh generates it (mesh/generated/grpc/member[.under-mesh].json). "" = grpc-js defaults.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -75,6 +75,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 }
 
 /** Key, default and description of every setting (for docs and `--help`). */
+
+/** Key and description of every setting (docs/configuration.md is generated from it). */
 export function describeConfig(): { key: string; description: string }[] {
   return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
 }

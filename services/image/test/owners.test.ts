@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
 import { HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
 import { Code, waitForHealth } from '../../../test/support/grpc.ts';
+import { SERVICE_NAME } from '../src/server.ts';
 import { solid } from './support/fixtures.ts';
 import { call, failsWith, rpc, startImageService, withAuthorization, type ImageHarness } from './support/image-harness.ts';
 import { startMemberSvc, type MemberSvc, type TestMember } from './support/members.ts';
@@ -108,7 +109,7 @@ describe('image owners and deletes', () => {
     assert.notEqual(other.response.imageId, first.response.imageId);
   });
 
-  it('when the image directory breaks, then storage reasons come back, health says NOT_SERVING, and a retry after repair works', async () => {
+  it('when the image directory breaks, then storage reasons come back, readiness says NOT_SERVING, and a retry after repair works', async () => {
     const id = await upload(alice.auth());
     // Swap the directory for a plain file: every path under it now fails with ENOTDIR.
     await rename(h.root, `${h.root}.moved`);
@@ -117,14 +118,14 @@ describe('image owners and deletes', () => {
       await assert.rejects(upload(alice.auth()), failsWith(Code.INTERNAL, 'IMAGE_PROCESSING_FAIL'));
       await assert.rejects(view(id), failsWith(Code.INTERNAL, 'IMAGE_READING_FAIL'));
       await assert.rejects(remove([url(id)], alice.auth()), failsWith(Code.INTERNAL, 'IMAGE_DELETING_FAIL'));
-      assert.equal(await waitForHealth(h.service.grpcPort, Serving.NOT_SERVING), Serving.NOT_SERVING);
+      assert.equal(await waitForHealth(h.service.grpcPort, Serving.NOT_SERVING, 10_000, SERVICE_NAME), Serving.NOT_SERVING);
     } finally {
       await rm(h.root, { force: true });
       await rename(`${h.root}.moved`, h.root);
     }
     assert.equal((await view(id)).image?.contentType, 'image/png');
     assert.equal((await remove([url(id)], alice.auth())).deletedCount, 1);
-    assert.equal(await waitForHealth(h.service.grpcPort, Serving.SERVING), Serving.SERVING);
+    assert.equal(await waitForHealth(h.service.grpcPort, Serving.SERVING, 10_000, SERVICE_NAME), Serving.SERVING);
   });
 });
 

@@ -30,8 +30,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const health = createHealth(
     [SERVICE_NAME],
     [
+      // Readiness = what the RPCs need. Not Redis: the blacklist falls back to PostgreSQL.
       { name: 'postgres', check: () => pg.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'signing-key', check: async () => void wiring.keys.primaryOrThrow() },
     ],
     log,
@@ -47,7 +47,6 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
-      health.stop();
       for (const timer of timers) clearInterval(timer);
       wiring.keys.stop();
       wiring.revocations.stop();

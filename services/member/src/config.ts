@@ -5,7 +5,6 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const schema = z.object({
   GRPC_HOST: z.string().min(1).default('127.0.0.1').describe('Address the gRPC server binds (0.0.0.0 in containers).'),
   GRPC_PORT: port.default(50051).describe('gRPC port; 0 picks a free port (tests).'),
@@ -15,9 +14,10 @@ const schema = z.object({
     .default('postgres://postgres@127.0.0.1:5432/dailyfeed')
     .describe('PostgreSQL URL; member-svc owns the `member` schema in it.'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10).describe('Maximum PostgreSQL connections.'),
-  GRPC_UNDER_MESH: flag
-    .default(false)
-    .describe('True when an Istio sidecar carries the calls: the *.under-mesh.json client configs (mesh/generated/grpc) leave retries to the mesh.'),
+  IMAGE_GRPC_CONFIG_FILE: z
+    .string()
+    .default('')
+    .describe('File of the grpc-js service config for calls to image-svc (retries, timeouts, outlier detection), read once at boot; the mesh generates it (mesh/generated/grpc/image[.under-mesh].json). "" = grpc-js defaults.'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL.'),
   LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
@@ -107,7 +107,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return result.data;
 }
 
-/** Key, default and description of every setting (for docs and `--help`). */
+/** Key and description of every setting (docs/configuration.md is generated from it). */
 export function describeConfig(): { key: string; description: string }[] {
   return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
 }

@@ -1,8 +1,8 @@
 // Builds the use cases and handler dependencies from live connections. app.ts (the service) and
 // main.ts (the one-shot jobs) share it, so a job runs exactly the code the RPC runs.
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createAccessTokens } from './adapters/access-tokens.ts';
 import { createBlacklist, type Blacklist } from './adapters/blacklist.ts';
 import { createFollowsRepo } from './adapters/follows-repo.ts';
@@ -54,7 +54,7 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
   const revocations = createRevocationPublisher({ redis, log });
   const keys = createKeyStore(keyRepo, clock, (kids) => void revocations.revoke('kid', kids));
   const sessionsRepo = createSessionsRepo();
-  const images = createImageCleaner({ address: config.IMAGE_ADDR, timeoutMs: config.IMAGE_TIMEOUT_MS, log, channelOptions: grpcChannelOptions('image', config.GRPC_UNDER_MESH) });
+  const images = createImageCleaner({ address: config.IMAGE_ADDR, timeoutMs: config.IMAGE_TIMEOUT_MS, log, channelOptions: grpcServiceConfig(config.IMAGE_GRPC_CONFIG_FILE) });
   const blacklist = createBlacklist({ redis, sql, sessions: sessionsRepo, revocations, clock, log });
   const deps = {
     sql,
@@ -107,4 +107,9 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
     replies: createIdempotentReplies({ redis, log }),
   };
   return { handlers, keys, keyRepo, blacklist, images, revocations };
+}
+
+/** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */
+function grpcServiceConfig(file: string): Record<string, string> {
+  return file === '' ? {} : { 'grpc.service_config': readFileSync(file, 'utf8') };
 }

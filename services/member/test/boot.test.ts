@@ -1,12 +1,15 @@
 // Component test: member-svc boots on port 0 against the real PostgreSQL and Redis, reports
-// SERVING through the generated health client only while its dependencies answer, registers
+// liveness and readiness through the generated health client, lists itself through reflection, registers
 // every RPC of its contract, and shuts down on request.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { credentials, Metadata, type CallOptions, type ServiceError } from '@grpc/grpc-js';
 import { pino } from 'pino';
+import { CountryCode, Gender, MemberServiceClient, SignupRequest } from '@dailyfeed/gen/member/v1/member';
 import { HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
 import { declaredMethods } from '../../../test/support/contracts.ts';
-import { callEmpty, Code, healthStatus, waitForHealth } from '../../../test/support/grpc.ts';
+import { callEmpty, Code, healthStatus, reflectionServices, waitForHealth } from '../../../test/support/grpc.ts';
 import { startService, type RunningService } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { connectPostgres, migrate } from '../src/adapters/postgres.ts';
@@ -14,8 +17,10 @@ import { SERVICE_NAME } from '../src/server.ts';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test';
 const log = pino({ level: 'silent' });
+// The runner's own Redis and Kafka (tests must not reach the shared ones on the default ports).
+const infra = { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' };
 const testConfig = (overrides: Record<string, string> = {}) =>
-  loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200', ...overrides });
+  loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, ...infra, LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200', ...overrides });
 
 describe('member-svc boot', () => {
   let service: RunningService;
@@ -27,9 +32,15 @@ describe('member-svc boot', () => {
   });
   after(() => service.stop());
 
-  it('when PostgreSQL and Redis answer, then health reports SERVING for the server and the service', async () => {
-    assert.equal(await waitForHealth(service.grpcPort, Serving.SERVING), Serving.SERVING);
-    assert.equal(await healthStatus(service.grpcPort, SERVICE_NAME), Serving.SERVING);
+  it('when its dependencies answer, then liveness ("") and readiness (the service name) report SERVING', async () => {
+    assert.equal(await waitForHealth(service.grpcPort, Serving.SERVING, 10_000, SERVICE_NAME), Serving.SERVING);
+    assert.equal(await healthStatus(service.grpcPort), Serving.SERVING);
+  });
+
+  it('when a reflection client lists the services, then it names this service and grpc.health.v1.Health', async () => {
+    const listed = await reflectionServices(service.grpcPort);
+    assert.ok(listed.includes(SERVICE_NAME), `listed: ${listed.join(', ')}`);
+    assert.ok(listed.includes('grpc.health.v1.Health'), `listed: ${listed.join(', ')}`);
   });
 
   it('when a method of proto/ is called, then the service has registered it', async () => {
@@ -50,14 +61,29 @@ describe('member-svc boot', () => {
   });
 });
 
+// Readiness is what the RPCs need (src/app.ts): not Redis, the blacklist falls back to PostgreSQL.
 describe('member-svc health with a dependency down', () => {
-  it('when Redis does not answer, then health reports NOT_SERVING', async () => {
+  it('when Redis does not answer, then member-svc stays live and ready, and signup and login work', async () => {
     const service = await startService(testConfig({ REDIS_URL: 'redis://127.0.0.1:1' }), log);
+    const client = new MemberServiceClient(`127.0.0.1:${service.grpcPort}`, credentials.createInsecure());
     try {
-      assert.equal(await healthStatus(service.grpcPort), Serving.NOT_SERVING);
-      assert.equal(await healthStatus(service.grpcPort, SERVICE_NAME), Serving.NOT_SERVING);
+      assert.equal(await healthStatus(service.grpcPort), Serving.SERVING);
+      assert.equal(await waitForHealth(service.grpcPort, Serving.SERVING, 5000, SERVICE_NAME), Serving.SERVING);
+      const email = `redis-down-${randomUUID().slice(0, 8)}@member-test.example`;
+      const password = 'Passw0rd!x';
+      const handle = `redisdown_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+      await call(client.signup.bind(client), SignupRequest.fromPartial({ email, password, memberName: 'Redis Down', handle, gender: Gender.GENDER_OTHER, countryCode: CountryCode.COUNTRY_CODE_KR }));
+      const login = await call(client.login.bind(client), { email, password, client: { deviceInfo: 'member-test', ipAddress: '127.0.0.1' } });
+      assert.ok(login.tokens?.accessToken);
     } finally {
+      client.close();
       await service.stop();
     }
   });
 });
+
+function call<Req, Res>(fn: (req: Req, md: Metadata, options: Partial<CallOptions>, cb: (err: ServiceError | null, res: Res) => void) => unknown, request: Req): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    fn(request, new Metadata(), { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}

@@ -2,8 +2,8 @@
 // indexer (Kafka -> PostgreSQL full-text index) and the metrics listener, and returns a stop()
 // that runs the shutdown sequence. main.ts and the component tests both start the service
 // through here, so tests run the real wiring.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createHealth } from './adapters/health.ts';
 import { createIndexConsumer } from './adapters/index-consumer.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
@@ -32,14 +32,14 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const kafka = connectKafka(config.KAFKA_BROKERS, 'search-svc');
   const metrics = createMetrics('search');
   const index = createSearchIndex(createSql(pg));
-  const members = connectMemberDirectory(config.MEMBER_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH));
-  const posts = connectPostReader(config.TIMELINE_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcChannelOptions('timeline', config.GRPC_UNDER_MESH));
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE));
+  const posts = connectPostReader(config.TIMELINE_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcServiceConfig(config.TIMELINE_GRPC_CONFIG_FILE));
   const health = createHealth(
     [SERVICE_NAME],
     [
+      // Readiness = what the search RPCs need. Kafka feeds the indexer, which waits out an outage;
+      // no RPC uses Redis.
       { name: 'postgres', check: () => pg.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'kafka', check: () => kafka.ping() },
     ],
     log,
   );
@@ -65,8 +65,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
-      health.stop();
       await indexer.stop().catch((err: unknown) => log.error({ err }, 'indexer stop failed'));
+      log.info({}, 'consumers stopped');
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(
@@ -84,4 +84,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { grpcPort, metricsPort, stop };
+}
+
+/** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */
+function grpcServiceConfig(file: string): Record<string, string> {
+  return file === '' ? {} : { 'grpc.service_config': readFileSync(file, 'utf8') };
 }

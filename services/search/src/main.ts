@@ -45,6 +45,7 @@ if (command === 'migrate') {
     log.info({ signal }, 'shutting down');
     service.stop().then(
       () => {
+        log.info({}, 'shutdown complete');
         log.flush();
         process.exit(0);
       },

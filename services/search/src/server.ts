@@ -1,7 +1,10 @@
-// createServer(deps) -> an unstarted gRPC server with grpc.health.v1 and the whole SearchService
+// createServer(deps) -> an unstarted gRPC server with grpc.health.v1, reflection and the whole SearchService
 // contract registered. Listening, and stopping, belong to the caller (app.ts, tests).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Server } from '@grpc/grpc-js';
-import { HealthService } from '@dailyfeed/gen/grpc/health/v1/health';
+import { ReflectionService } from '@grpc/reflection';
+import { FileDescriptorProto, FileDescriptorSet } from '@dailyfeed/gen/google/protobuf/descriptor';
 import { SearchServiceService, type SearchServiceServer } from '@dailyfeed/gen/search/v1/search';
 import { bindService } from './adapters/grpc-handlers.ts';
 import type { ErrorLog } from './adapters/grpc-errors.ts';
@@ -24,7 +27,11 @@ export function createServer(deps: ServerDeps): Server {
     'grpc.keepalive_timeout_ms': 20_000,
     'grpc.max_connection_age_ms': 30 * 60_000,
   });
-  server.addService(HealthService, deps.health.implementation);
+  deps.health.addToServer(server);
+  // Reflection (grpcurl / buf curl --list-services) over the descriptor set gen/ builds from proto/.
+  const files = FileDescriptorSet.decode(readFileSync(fileURLToPath(import.meta.resolve('@dailyfeed/gen/descriptors.binpb')))).file;
+  const fileDescriptorProtos = files.map((f) => Buffer.from(FileDescriptorProto.encode(f).finish()));
+  new ReflectionService({ dailyfeed: { format: 'Protocol Buffer 3 DescriptorProto', type: {}, fileDescriptorProtos } }, { services: [SERVICE_NAME, 'grpc.health.v1.Health'] }).addToServer(server);
   server.addService(
     SearchServiceService,
     bindService<SearchServiceServer>(SearchServiceService, createSearchHandlers(deps.search), { log: deps.log, metrics: deps.metrics }),

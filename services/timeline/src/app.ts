@@ -2,8 +2,8 @@
 // the metrics listener, and returns a stop() that runs the shutdown sequence. main.ts and the
 // component tests both start the service through here, so tests run the real wiring. Serving uses
 // only the read-only connection (CONTENT_READ_DATABASE_URL); DATABASE_URL is for `migrate`.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { grpcChannelOptions } from '../../../mesh/src/client-config.ts';
 import { createActivityPublisher } from './adapters/activity-publisher.ts';
 import { withAuthMemory } from './adapters/auth-cache.ts';
 import { createAuthMemory } from './adapters/auth-memory.ts';
@@ -56,16 +56,16 @@ export async function startService(config: Config, log: Logger): Promise<Running
     log,
   });
   const members = withAuthMemory(
-    withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcChannelOptions('member', config.GRPC_UNDER_MESH)), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
+    withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE)), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
     authMemory,
   );
   const activity = createActivityPublisher(kafka.kafka, log, (outcome) => metrics.activityEvent(outcome), nowNanos);
   const health = createHealth(
     [SERVICE_NAME],
     [
+      // Readiness = what the read RPCs need. Not Redis (the follow feed falls back to PostgreSQL,
+      // a view that cannot be counted is dropped), not Kafka (read events are best effort).
       { name: 'postgres', check: () => db.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'kafka', check: () => kafka.ping() },
     ],
     log,
   );
@@ -106,12 +106,14 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       health.shutdown();
-      health.stop();
+      // STYLE rule 6: the consumer stops before the server drains and the pools close, so no
+      // chunk is half-way through PostgreSQL or Redis when they go away.
+      await fanout.stop().catch((err: unknown) => log.error({ err }, 'fan-out consumer stop failed'));
+      log.info({}, 'consumers stopped');
       const how = await drain(server, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ how }, 'grpc server stopped');
       await closeAll(
         [
-          { name: 'fan-out consumer', close: () => fanout.stop() },
           { name: 'metrics', close: () => new Promise((resolve) => metricsServer.close(resolve)) },
           { name: 'activity', close: () => activity.close() },
           { name: 'kafka', close: () => kafka.close() },
@@ -125,4 +127,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { grpcPort, metricsPort, flushEvents: () => activity.flush(), fanoutReady: () => fanout.ready(), stop };
+}
+
+/** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */
+function grpcServiceConfig(file: string): Record<string, string> {
+  return file === '' ? {} : { 'grpc.service_config': readFileSync(file, 'utf8') };
 }

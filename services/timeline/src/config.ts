@@ -5,7 +5,6 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const schema = z.object({
   GRPC_HOST: z.string().min(1).default('127.0.0.1').describe('Address the gRPC server binds (0.0.0.0 in containers).'),
   GRPC_PORT: port.default(50053).describe('gRPC port; 0 picks a free port (tests).'),
@@ -73,9 +72,10 @@ const schema = z.object({
     .describe('Prefix of the daily activity topics (`<prefix>yyyyMMdd`) that carry POST_CREATE/POST_DELETE.'),
   TOPIC_RETENTION_DAYS: z.coerce.number().int().min(1).default(7).describe('Daily topics older than this many days are no longer subscribed.'),
   TOPIC_REFRESH_MS: z.coerce.number().int().min(100).default(60_000).describe('How often the fan-out consumer lists topics to pick up new day topics.'),
-  GRPC_UNDER_MESH: flag
-    .default(false)
-    .describe('True when an Istio sidecar carries the calls: the *.under-mesh.json client configs (mesh/generated/grpc) leave retries to the mesh.'),
+  MEMBER_GRPC_CONFIG_FILE: z
+    .string()
+    .default('')
+    .describe('File of the grpc-js service config for calls to member-svc (retries, timeouts, outlier detection), read once at boot; the mesh generates it (mesh/generated/grpc/member[.under-mesh].json). "" = grpc-js defaults.'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL.'),
   KAFKA_BROKERS: z
     .string()
@@ -112,7 +112,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return result.data;
 }
 
-/** Key, default and description of every setting (for docs and `--help`). */
+/** Key and description of every setting (docs/configuration.md is generated from it). */
 export function describeConfig(): { key: string; description: string }[] {
   return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
 }

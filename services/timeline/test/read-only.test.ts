@@ -9,6 +9,7 @@ import { waitForHealth } from '../../../test/support/grpc.ts';
 import { TEST_DATABASE_URL } from '../../../test/support/spawn-service.ts';
 import { connectReadDb, type ReadDb } from '../src/adapters/read-db.ts';
 import { connectPostgres, migrate } from '../src/adapters/postgres.ts';
+import { SERVICE_NAME } from '../src/server.ts';
 import { prepareDatabase, READ_URL, startTimeline } from './support/harness.ts';
 
 describe('timeline-svc read-only connection', () => {
@@ -61,7 +62,7 @@ describe('timeline-svc read-only connection', () => {
   it('when DATABASE_URL (the primary) is out of reach, then timeline still serves from the read URL', async () => {
     const { service, client } = await startTimeline('127.0.0.1:1', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/dailyfeed_test' });
     try {
-      assert.equal(await waitForHealth(service.grpcPort, Serving.SERVING), Serving.SERVING);
+      assert.equal(await waitForHealth(service.grpcPort, Serving.SERVING, 10_000, SERVICE_NAME), Serving.SERVING);
     } finally {
       client.close();
       await service.stop();

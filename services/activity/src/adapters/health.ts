@@ -1,17 +1,14 @@
-// grpc.health.v1 for this service. The status is never a constant: a probe loop checks each real
-// dependency (PostgreSQL, Redis, ...) and the service reports SERVING only while all answer.
-// Shutdown flips it to NOT_SERVING first so that load balancers stop sending calls.
-import { type ServerWritableStream, status as Code, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import {
-  HealthCheckResponse_ServingStatus as ServingStatus,
-  type HealthCheckRequest,
-  type HealthCheckResponse,
-  type HealthServer,
-} from '@dailyfeed/gen/grpc/health/v1/health';
+// grpc.health.v1 comes from grpc-health-check; this file only decides what its names report:
+//   ''                 liveness (and startup): SERVING while the process answers at all, so an
+//                      outage of a dependency never gets the pod restarted; only shutdown flips it.
+//   the service name   readiness: SERVING while every check app.ts lists answers: what the RPCs
+//                      really need, nothing more (mesh/src/workloads.ts probes both names).
+import type { Server } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
 
-export interface DependencyProbe {
+export interface ReadinessCheck {
   readonly name: string;
-  check(): Promise<void>;
+  check(): Promise<unknown>;
 }
 
 export interface ProbeLog {
@@ -19,107 +16,36 @@ export interface ProbeLog {
   info(obj: object, msg: string): void;
 }
 
-export interface Health {
-  readonly implementation: HealthServer;
-  /** Runs every probe once and publishes the result; returns the failing dependency names. */
-  probe(): Promise<string[]>;
-  /** Probes now and then every intervalMs until stop(). */
-  start(intervalMs: number): Promise<void>;
-  /** Reports NOT_SERVING from now on (shutdown) and ends Watch streams. */
-  shutdown(): void;
-  stop(): void;
-  current(): ServingStatus;
-}
-
-export function createHealth(serviceNames: readonly string[], probes: readonly DependencyProbe[], log: ProbeLog): Health {
-  const names = new Set(['', ...serviceNames]);
-  let status: ServingStatus = ServingStatus.NOT_SERVING;
-  let shuttingDown = false;
+export function createHealth(serviceNames: readonly string[], checks: readonly ReadinessCheck[], log: ProbeLog) {
+  const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(serviceNames.map((n) => [n, 'NOT_SERVING'])) });
   let timer: NodeJS.Timeout | undefined;
-  let lastFailing = '';
-  const watchers = new Set<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>();
-
-  const publish = (next: ServingStatus): void => {
-    if (next === status) return;
-    status = next;
-    for (const call of watchers) call.write({ status });
+  let reported: string | undefined;
+  const probe = async (): Promise<void> => {
+    const results = await Promise.allSettled(checks.map((c) => Promise.race([c.check(), timeout(c.name)])));
+    const failing = results.flatMap((r, i) => (r.status === 'rejected' ? [{ dependency: checks[i]?.name, error: String(r.reason) }] : []));
+    const key = failing.map((f) => f.dependency).join(',');
+    if (key !== reported && key) log.warn({ failing }, 'not ready: a dependency does not answer');
+    else if (key !== reported) log.info({}, 'ready');
+    reported = key;
+    if (timer !== undefined) for (const name of serviceNames) health.setStatus(name, key ? 'NOT_SERVING' : 'SERVING');
   };
-
-  const probe = async (): Promise<string[]> => {
-    const results = await Promise.all(
-      probes.map(async (p) => {
-        try {
-          await withTimeout(p.check(), 2000, p.name);
-          return undefined;
-        } catch (err: unknown) {
-          return { name: p.name, err };
-        }
-      }),
-    );
-    const failing = results.filter((r) => r !== undefined);
-    const failingNames = failing.map((f) => f.name);
-    const key = failingNames.join(',');
-    if (key !== lastFailing) {
-      if (failing.length > 0) log.warn({ failing: failing.map((f) => ({ dependency: f.name, error: String(f.err) })) }, 'dependency check failed');
-      else log.info({}, 'all dependencies answer');
-      lastFailing = key;
-    }
-    if (!shuttingDown) publish(failing.length === 0 ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
-    return failingNames;
-  };
-
-  const implementation: HealthServer = {
-    check(call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) {
-      if (!names.has(call.request.service)) {
-        callback({ code: Code.NOT_FOUND, details: `unknown service ${call.request.service}` });
-        return;
-      }
-      callback(null, { status });
-    },
-    watch(call: ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) {
-      if (!names.has(call.request.service)) {
-        call.write({ status: ServingStatus.SERVICE_UNKNOWN });
-        return;
-      }
-      watchers.add(call);
-      call.on('cancelled', () => watchers.delete(call));
-      call.write({ status });
-    },
-  };
-
   return {
-    implementation,
-    probe,
-    async start(intervalMs) {
+    addToServer: (server: Server): void => health.addToServer(server),
+    async start(intervalMs: number): Promise<void> {
+      timer = setInterval(() => void probe(), intervalMs).unref();
       await probe();
-      timer = setInterval(() => void probe(), intervalMs);
-      timer.unref();
     },
-    shutdown() {
-      shuttingDown = true;
-      publish(ServingStatus.NOT_SERVING);
-      for (const call of watchers) call.end();
-      watchers.clear();
+    /** Shutdown, first step: every name NOT_SERVING from now on. */
+    shutdown(): void {
+      clearInterval(timer);
+      timer = undefined;
+      for (const name of ['', ...serviceNames]) health.setStatus(name, 'NOT_SERVING');
+      log.info({}, 'health NOT_SERVING');
     },
-    stop() {
-      if (timer) clearInterval(timer);
-    },
-    current: () => status,
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
-}
+const timeout = (name: string): Promise<never> =>
+  new Promise((_, reject) => setTimeout(() => reject(new Error(`${name} did not answer within 2 s`)), 2000).unref());
+
+export type Health = ReturnType<typeof createHealth>;

@@ -1,16 +1,16 @@
 // Builds the outbox machinery (publisher, immediate queue, relay, metrics) from a Config; shared
-// by the service (app.ts) and the one-shot jobs (jobs.ts).
+// by the service (app.ts) and the one-shot jobs (jobs.ts beside it).
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createEventPublisher, type EventPublisher } from './adapters/event-publisher.ts';
-import { createOutboxMetrics } from './adapters/outbox-metrics.ts';
-import { createOutboxPublisher } from './adapters/outbox-publisher.ts';
-import { createImmediateQueue, createRelay, type ImmediateQueue, type Relay } from './adapters/outbox-relay.ts';
-import { countByState } from './adapters/outbox-repo.ts';
-import { knexOf } from './adapters/sql.ts';
-import type { Postgres } from './adapters/postgres.ts';
-import type { Config } from './config.ts';
+import { createEventPublisher, type EventPublisher } from './event-publisher.ts';
+import { createOutboxMetrics } from './outbox-metrics.ts';
+import { createOutboxPublisher } from './outbox-publisher.ts';
+import { createImmediateQueue, createRelay, type ImmediateQueue, type Relay } from './outbox-relay.ts';
+import { countByState } from './outbox-repo.ts';
+import { knexOf } from './sql.ts';
+import type { Postgres } from './postgres.ts';
+import type { Config } from '../config.ts';
 
 export interface Outbox {
   readonly publisher: EventPublisher;

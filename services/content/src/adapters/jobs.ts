@@ -5,13 +5,13 @@
 //   flush-views         add pending Redis post views to posts.view_count
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { connectKafka } from './adapters/kafka.ts';
-import { connectPostgres } from './adapters/postgres.ts';
-import { connectRedis, waitForRedis } from './adapters/redis.ts';
-import { knexOf } from './adapters/sql.ts';
-import { cleanupExpiredTopics, ensureDailyTopics } from './adapters/topics.ts';
-import { createViewFlusher } from './adapters/view-flusher.ts';
-import type { Config } from './config.ts';
+import { connectKafka } from './kafka.ts';
+import { connectPostgres } from './postgres.ts';
+import { connectRedis, waitForRedis } from './redis.ts';
+import { knexOf } from './sql.ts';
+import { cleanupExpiredTopics, ensureDailyTopics } from './topics.ts';
+import { createViewFlusher } from './view-flusher.ts';
+import type { Config } from '../config.ts';
 import { createOutbox } from './outbox.ts';
 
 export const JOBS = ['ensure-topics', 'cleanup-topics', 'relay-dead-letters', 'flush-views'] as const;
