@@ -65,6 +65,8 @@ export async function startSearch(env: Record<string, string> = {}): Promise<Tes
     TOPIC_REFRESH_MS: '500',
     MEMBER_ADDR: '127.0.0.1:1',
     TIMELINE_ADDR: '127.0.0.1:1',
+    KAFKA_BROKERS: BROKERS.join(','),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
   });
   const service = await startService(config, pino({ level: 'silent' }));
