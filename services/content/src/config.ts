@@ -32,6 +32,13 @@ const schema = z.object({
   MEMBER_DEADLINE_MS: ms.default(2000).describe('Deadline of each Authenticate call to member-svc.'),
   PUBLISH_TIMEOUT_MS: ms.default(5000).describe('Longest wait for one Kafka send before it counts as failed (the row stays PENDING).'),
   PUBLISH_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500).describe('Most outbox rows published in one Kafka request (immediate path and relay).'),
+  PUBLISH_LINGER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(5)
+    .describe('How long the immediate publisher waits after a commit for more rows to send in the same Kafka request.'),
   PUBLISH_PROBE_INTERVAL_MS: ms
     .default(1000)
     .describe('While Kafka looks down, how often one outbox row is sent as a probe (other rows keep their attempts).'),
