@@ -41,8 +41,9 @@ describe('activity listener across a broker restart', { skip }, () => {
     const back = Date.now();
     await publish(names.today, events.slice(100));
     await eventually(async () => ((await countRows(member)).rows === 200 ? true : undefined), 90_000, 'the second half stored');
-    // The consumer rejoins its group at once (as the member it was) instead of waiting out its
-    // old membership's session on the restarted coordinator (~30 s before).
+    // Issue 17 asks for consumers back within 10 s of the broker (this 5 s outage is ridden out
+    // by kafkajs's retries under the same group member; a longer one that crashes the consumer is
+    // not covered here).
     const rejoinMs = Date.now() - back;
     assert.ok(rejoinMs < 10_000, `the second half took ${rejoinMs} ms after the broker was back`);
     assert.deepEqual(await countRows(member), { rows: 200, keys: 200 });
