@@ -31,8 +31,6 @@ import { parseArgs } from 'node:util';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-// The same kafkajs idle-timer fix the services load, so the writer does not skew this process's CPU.
-import '../services/timeline/src/adapters/kafkajs-idle-fix.ts';
 import { MemberActivityEvent, MemberActivityType } from '@dailyfeed/gen/events/v1/member_activity';
 import pg from 'pg';
 import { CountryCode, Gender, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';

@@ -18,7 +18,6 @@ const SEED_VERSION = 1;
 export const PASSWORD = 'Passw0rd!';
 export const FAN_AUTHORS = [10, 1_000, 10_000] as const;
 export const fanEmail = (followers: number): string => `bench-fan-${followers}@example.com`;
-export const memberEmail = (n: number): string => `bench-${n}@example.com`;
 
 export interface DataSet {
   readonly members: number;

@@ -90,6 +90,11 @@ export function devStores(): DevObject[] {
         env('KAFKA_TRANSACTION_STATE_LOG_MIN_ISR', '1'),
         env('KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS', '0'),
         env('KAFKA_AUTO_CREATE_TOPICS_ENABLE', 'false'),
+        // Thread pools sized for one small dev broker, as in infra/infra.sh (defaults suit big servers).
+        env('KAFKA_NUM_NETWORK_THREADS', '1'),
+        env('KAFKA_NUM_IO_THREADS', '2'),
+        env('KAFKA_BACKGROUND_THREADS', '2'),
+        env('KAFKA_NUM_RECOVERY_THREADS_PER_DATA_DIR', '1'),
       ],
       readinessProbe: { tcpSocket: { port: 9092 }, periodSeconds: 5 },
     },

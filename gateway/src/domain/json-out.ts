@@ -35,10 +35,6 @@ export function messageToJson(type: Type, message: unknown): JsonObject {
   return shaperOf(type)(message);
 }
 
-/** The JSON of one field of a decoded message, or undefined when it is left out. */
-export function fieldJson(field: Field, source: Record<string, unknown>): Json | undefined {
-  return fieldShaperOf(field)(source);
-}
 
 export function shaperOf(type: Type): MessageShaper {
   const known = shapers.get(type);

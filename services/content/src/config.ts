@@ -39,6 +39,13 @@ const schema = z.object({
     .describe("How many Authenticate answers (per token and view) are remembered while member-svc's revocation channel is heard; a revocation takes effect at once. 0 asks member-svc on every call."),
   PUBLISH_TIMEOUT_MS: ms.default(5000).describe('Longest wait for one Kafka send before it counts as failed (the row stays PENDING).'),
   PUBLISH_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500).describe('Most outbox rows published in one Kafka request (immediate path and relay).'),
+  PUBLISH_LINGER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(5)
+    .describe('How long the immediate publisher waits after a commit for more rows to send in the same Kafka request.'),
   PUBLISH_PROBE_INTERVAL_MS: ms
     .default(1000)
     .describe('While Kafka looks down, how often one outbox row is sent as a probe (other rows keep their attempts).'),

@@ -79,6 +79,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     refreshMs: config.TOPIC_REFRESH_MS,
     chunkSize: config.FANOUT_CHUNK_SIZE,
     listener: createFanoutListener({ posts, feeds, members, metrics, heavyFollowers: config.FANOUT_HEAVY_FOLLOWERS, log }),
+    heal: () => feeds.markFeedsStale(),
     metrics,
     log,
   });

@@ -1,6 +1,6 @@
 // Component test of the fan-out consumer against real Kafka: a chunk that fails is retried until
 // it succeeds, a chunk that keeps failing is abandoned after the attempt limit (counted) without
-// blocking its partition, and committed offsets mean a restarted consumer of the same group
+// blocking its partition and heals the stored feeds (marks them stale), and committed offsets mean a restarted consumer of the same group
 // receives nothing twice. The listener here is scripted; the real one is covered end to end in
 // follow-feed-store.test.ts.
 import assert from 'node:assert/strict';
@@ -21,6 +21,7 @@ describe('timeline-svc fan-out consumer', () => {
   let connection: KafkaConnection;
   let producer: Producer;
 
+  let heals = 0;
   const start = (listener: (messages: readonly InboundMessage[]) => Promise<void>, abandoned: number[]): FanoutConsumer => {
     const consumer = createFanoutConsumer({
       kafka: connection.kafka,
@@ -30,6 +31,7 @@ describe('timeline-svc fan-out consumer', () => {
       refreshMs: 60_000,
       chunkSize: 1,
       listener,
+      heal: async () => void (heals += 1),
       metrics: { startFanoutChunk: () => () => undefined, fanoutEvent: (_type, outcome, n) => void (outcome === 'abandoned' && abandoned.push(n)) },
       log: quiet,
       retry: { attempts: 3, firstDelayMs: 20 },
@@ -64,7 +66,7 @@ describe('timeline-svc fan-out consumer', () => {
     await connection.close();
   });
 
-  it('when a chunk fails, then it is retried until it succeeds; one that keeps failing is abandoned and the partition moves on; a restart receives nothing twice', async () => {
+  it('when a chunk fails, then it is retried until it succeeds; one that keeps failing is abandoned, the feeds are healed and the partition moves on; a restart receives nothing twice', async () => {
     const calls: string[] = [];
     const applied: string[] = [];
     const abandoned: number[] = [];
@@ -87,6 +89,7 @@ describe('timeline-svc fan-out consumer', () => {
     assert.deepEqual(applied, ['flaky', 'after']);
     assert.deepEqual(calls, ['flaky', 'flaky', 'flaky', 'poison', 'poison', 'poison', 'after'], 'two retries of flaky, three attempts at poison');
     assert.deepEqual(abandoned, [1]);
+    assert.equal(heals, 1, 'the abandoned chunk marked the stored feeds stale once');
     await first.stop();
 
     const again: string[] = [];

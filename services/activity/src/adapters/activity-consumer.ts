@@ -7,13 +7,26 @@
 // first message) -> run. A consumer that crashed for good (kafkajs gave up) is replaced the same
 // way on the next tick.
 //
-// Offsets: autoCommit is off. Each fetched batch is cut into chunks; a chunk's offsets are
-// committed only after the listener made its effects durable, then we heartbeat, so a long batch
-// keeps the group membership alive.
+// Offsets: a chunk's last offset is resolved only after the listener made its effects durable;
+// kafkajs commits resolved offsets (never unresolved ones) together once COMMIT_INTERVAL_MS has
+// passed (on the next batch, the next idle fetch, a rebalance or stop; patches/kafkajs+2.2.4.patch
+// makes batches honour the interval), so a steady stream costs one OffsetCommit a second instead
+// of one per batch and partition. A crash replays at most that second: duplicates are dropped.
+// We heartbeat after each chunk, so a long batch keeps the group membership alive.
+//
+// Fetches: the broker holds a fetch until FETCH_MIN_BYTES are there or FETCH_MAX_WAIT_MS passed,
+// so at moderate rates one fetch carries many events (instead of one fetch per event) and an
+// event waits at most FETCH_MAX_WAIT_MS before it is read.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
 import type { ActivityListener } from '../handlers/activity-listener.ts';
 import { lazyAdmin } from './kafka.ts';
+
+const FETCH_MIN_BYTES = 64 * 1024;
+const FETCH_MAX_WAIT_MS = 200;
+const COMMIT_INTERVAL_MS = 1000;
+// Longest wait for a consumer to stop and disconnect (see stopWithin).
+const STOP_DEADLINE_MS = 5000;
 
 export interface ConsumerOptions {
   /** The listener's patient client, for the consumer itself. */
@@ -63,10 +76,7 @@ export function createActivityConsumer(options: ConsumerOptions): ActivityConsum
       const chunk = batch.messages.slice(start, start + options.chunkSize);
       const outcome = await options.listener(batch.topic, batch.partition, chunk.map(inbound), control);
       if (outcome === 'interrupted') return;
-      const last = chunk[chunk.length - 1]!.offset;
-      payload.resolveOffset(last);
-      const next = (BigInt(last) + 1n).toString();
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+      payload.resolveOffset(chunk[chunk.length - 1]!.offset);
       await payload.heartbeat();
     }
   };
@@ -75,8 +85,7 @@ export function createActivityConsumer(options: ConsumerOptions): ActivityConsum
     const old = consumer;
     consumer = undefined;
     if (old) {
-      await old.stop().catch((err: unknown) => log.warn({ err }, 'consumer stop failed'));
-      await old.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
+      await stopWithin(old, STOP_DEADLINE_MS, log);
     }
     topics = wanted;
     crashed = false;
@@ -85,7 +94,8 @@ export function createActivityConsumer(options: ConsumerOptions): ActivityConsum
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(options.sessionTimeoutMs / 3)),
-      maxWaitTimeInMs: 500,
+      minBytes: FETCH_MIN_BYTES,
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => true },
     });
     fresh.on(fresh.events.CRASH, (event) => {
@@ -96,7 +106,7 @@ export function createActivityConsumer(options: ConsumerOptions): ActivityConsum
     try {
       await fresh.connect();
       await fresh.subscribe({ topics: wanted, fromBeginning: true });
-      await fresh.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.concurrency, eachBatch });
+      await fresh.run({ autoCommit: true, autoCommitInterval: COMMIT_INTERVAL_MS, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.concurrency, eachBatch });
       log.info({ topics: wanted, groupId: options.groupId }, 'consumer subscribed');
     } catch (err: unknown) {
       crashed = true;
@@ -152,4 +162,23 @@ export function createActivityConsumer(options: ConsumerOptions): ActivityConsum
 
 function inbound(message: KafkaMessage) {
   return { key: message.key, value: message.value, offset: message.offset, timestamp: message.timestamp };
+}
+
+/**
+ * Stops and disconnects a consumer, giving up after `ms`: with the broker gone, kafkajs would
+ * retry the final commit, the group leave and the disconnect for tens of seconds, longer than a
+ * deployment's shutdown grace. Whatever was not committed is redelivered (at least once).
+ */
+async function stopWithin(consumer: Consumer, ms: number, log: { warn(obj: object, msg: string): void }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const work = (async () => {
+    await consumer.stop().catch((err: unknown) => log.warn({ err }, 'consumer stop failed'));
+    await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
+  })();
+  try {
+    if ((await Promise.race([work, deadline])) === 'late') log.warn({ ms }, 'consumer did not stop in time (broker unreachable?); left behind');
+  } finally {
+    clearTimeout(timer);
+  }
 }

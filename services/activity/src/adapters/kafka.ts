@@ -2,7 +2,6 @@
 // an outage quickly; the listener's client retries patiently and always restarts, so the
 // consumer rides out a broker restart instead of dying with it.
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import './kafkajs-idle-fix.ts';
 
 export interface KafkaConnection {
   readonly kafka: Kafka;

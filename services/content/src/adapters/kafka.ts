@@ -1,7 +1,6 @@
 // Kafka client (kafkajs) for this service. The admin connection doubles as the health probe;
 // producers and consumers are created from `kafka` by the adapters that need them.
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import './kafkajs-idle-fix.ts';
 
 export interface KafkaConnection {
   readonly kafka: Kafka;

@@ -1,11 +1,18 @@
-// Publishing claimed outbox rows, shared by the immediate path (right after a write commits) and
-// the relay (due retries and rows a crashed writer left behind). Both lock the rows they send
-// (outbox-repo.ts), publish per topic, and record the outcome in the same transaction.
+// Publishing outbox rows, shared by the immediate path (right after a write commits) and the
+// relay (due retries and rows a crashed writer left behind). Both publish per topic and record
+// the outcome; only PENDING rows change (outbox-repo.ts).
+//
+// The relay claims its rows with FOR UPDATE SKIP LOCKED and keeps the lock while it sends. The
+// immediate path sends the rows its process just committed, from memory, and records the outcome
+// in one statement, without a claim transaction (4 round trips per batch became 1): no other
+// publisher takes a never-attempted row before it is OUTBOX_RELAY_GRACE_MS old, and the
+// immediate queue leaves rows older than that to the relay. Should a send outlast the grace all
+// the same, the row can go out twice, which consumers drop as a duplicate (at least once).
 import type { Knex } from '@mikro-orm/postgresql';
 import type { RetryPolicy } from '../domain/retry-policy.ts';
 import type { EventPublisher } from './event-publisher.ts';
 import type { OutboxMetrics } from './outbox-metrics.ts';
-import { claimByIds, claimDue, markCompleted, markFailed, type ClaimedRow } from './outbox-repo.ts';
+import { claimDue, markCompleted, markFailed, type ClaimedRow } from './outbox-repo.ts';
 import type { Db } from './sql.ts';
 
 export interface PublishLog {
@@ -32,8 +39,8 @@ export interface PublishOutcome {
 }
 
 export interface OutboxPublisher {
-  /** Publishes these freshly committed rows (those no other publisher holds). */
-  publishIds(ids: readonly string[]): Promise<PublishOutcome>;
+  /** Publishes rows this process just committed (never attempted, younger than the relay's grace). */
+  publishFresh(rows: readonly ClaimedRow[]): Promise<PublishOutcome>;
   /** Claims up to one batch of due rows and publishes them. */
   publishDue(graceMs: number): Promise<PublishOutcome>;
 }
@@ -74,7 +81,12 @@ export function createOutboxPublisher(deps: OutboxPublisherDeps): OutboxPublishe
     return outcome;
   };
   return {
-    publishIds: (ids) => (breaker.isFailing() ? Promise.resolve(NOTHING) : inTransaction((trx) => claimByIds(trx, ids))),
+    async publishFresh(rows) {
+      if (breaker.isFailing() || rows.length === 0) return NOTHING;
+      const outcome = await publishClaimed(deps.knex, rows, deps);
+      breaker.record(outcome);
+      return outcome;
+    },
     publishDue(graceMs) {
       const limit = breaker.allowance(deps.batchMax);
       return limit === 0 ? Promise.resolve(NOTHING) : inTransaction((trx) => claimDue(trx, limit, graceMs));

@@ -1,30 +1,44 @@
 // The two drivers of outbox publishing:
-// - the immediate queue: ids of rows a write just committed, sent right away in batches by one
-//   worker, so a write never waits for Kafka and a Kafka outage never fails a write;
+// - the immediate queue: rows a write just committed, sent right away in batches by one worker
+//   (after lingering `lingerMs` so that writes landing together share one Kafka request and one
+//   outbox update), so a write never waits for Kafka and a Kafka outage never fails a write;
+//   rows that waited longer than the relay's grace are left to the relay;
 // - the relay: every interval (and in the relay-dead-letters job) it claims due rows — failed
 //   attempts whose backoff has passed, and rows a crashed writer committed but never sent — and
 //   keeps going while it finds full batches.
 import type { OutboxMetrics } from './outbox-metrics.ts';
+import type { ClaimedRow } from './outbox-repo.ts';
 import type { OutboxPublisher, PublishLog, PublishOutcome } from './outbox-publisher.ts';
 
 export interface ImmediateQueue {
-  enqueue(ids: readonly string[]): void;
+  enqueue(rows: readonly ClaimedRow[]): void;
   /** Resolves once everything enqueued so far has had its attempt. */
   idle(): Promise<void>;
 }
 
-export function createImmediateQueue(publisher: OutboxPublisher, batchMax: number, log: PublishLog): ImmediateQueue {
-  const queue: string[] = [];
+export interface ImmediateQueueOptions {
+  readonly batchMax: number;
+  /** How long the worker waits for more rows before sending a batch. */
+  readonly lingerMs: number;
+  /** Rows older than this belong to the relay (its grace for never-attempted rows). */
+  readonly graceMs: number;
+  readonly log: PublishLog;
+}
+
+export function createImmediateQueue(publisher: OutboxPublisher, options: ImmediateQueueOptions): ImmediateQueue {
+  const queue: { row: ClaimedRow; at: number }[] = [];
   let running: Promise<void> | undefined;
 
   const work = async (): Promise<void> => {
+    if (options.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, options.lingerMs));
     while (queue.length > 0) {
-      const ids = queue.splice(0, batchMax);
+      const oldest = Date.now() - options.graceMs;
+      const rows = queue.splice(0, options.batchMax).flatMap((item) => (item.at > oldest ? [item.row] : []));
       try {
-        await publisher.publishIds(ids);
+        await publisher.publishFresh(rows);
       } catch (err: unknown) {
         // The rows stay PENDING and due: the relay sends them after its grace period.
-        log.error({ err, rows: ids.length }, 'immediate outbox publish failed');
+        options.log.error({ err, rows: rows.length }, 'immediate outbox publish failed');
       }
     }
   };
@@ -35,9 +49,10 @@ export function createImmediateQueue(publisher: OutboxPublisher, batchMax: numbe
     });
   };
   return {
-    enqueue(ids) {
-      if (ids.length === 0) return;
-      queue.push(...ids);
+    enqueue(rows) {
+      if (rows.length === 0) return;
+      const at = Date.now();
+      for (const row of rows) queue.push({ row, at });
       kick();
     },
     async idle() {

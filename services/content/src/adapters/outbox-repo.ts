@@ -4,7 +4,7 @@
 // replicas) never send the same row at the same time.
 import type { RetryPolicy } from '../domain/retry-policy.ts';
 import { afterFailure } from '../domain/retry-policy.ts';
-import { asDate, bigintArray, query, type Db } from './sql.ts';
+import { asDate, bigintArray, query, type Binding, type Db } from './sql.ts';
 
 export type OutboxState = 'PENDING' | 'COMPLETED' | 'PARKED';
 
@@ -30,28 +30,32 @@ export interface OutboxRow extends ClaimedRow {
   readonly updatedAt: Date;
 }
 
-/** Inserts the events of a write; due at once, so a crash before publishing leaves them to the relay. */
-export async function insertOutbox(db: Db, rows: readonly NewOutboxRow[]): Promise<string[]> {
-  if (rows.length === 0) return [];
+/** A data-modifying statement run in the same round trip as the insert (a `with` clause). */
+export interface Alongside {
+  readonly sql: string;
+  readonly bindings: readonly Binding[];
+}
+
+/**
+ * Inserts the events of a write; due at once, so a crash before publishing leaves them to the
+ * relay. `alongside` (e.g. storing the idempotent response) rides in the same statement, saving
+ * a round trip per write.
+ */
+export async function insertOutbox(db: Db, rows: readonly NewOutboxRow[], alongside?: Alongside): Promise<string[]> {
+  if (rows.length === 0) {
+    if (alongside) await query(db, alongside.sql, alongside.bindings);
+    return [];
+  }
   const values = rows.map(() => '(?, ?, ?)').join(', ');
   const inserted = await query<{ id: string }>(
     db,
-    `insert into content.outbox (message_key, topic, payload) values ${values} returning id`,
-    rows.flatMap((r) => [r.key, r.topic, r.payload]),
+    `${alongside ? `with alongside as (${alongside.sql}) ` : ''}insert into content.outbox (message_key, topic, payload) values ${values} returning id`,
+    [...(alongside?.bindings ?? []), ...rows.flatMap((r) => [r.key, r.topic, r.payload])],
   );
   return inserted.map((r) => r.id);
 }
 
 const CLAIM_COLUMNS = `id, topic, message_key as "key", payload, attempts`;
-
-/** Locks the given rows that are still PENDING and not locked by another publisher. */
-export function claimByIds(db: Db, ids: readonly string[]): Promise<ClaimedRow[]> {
-  return query<ClaimedRow>(
-    db,
-    `select ${CLAIM_COLUMNS} from content.outbox where id = any(?::bigint[]) and state = 'PENDING' order by id for update skip locked`,
-    [bigintArray(ids)],
-  );
-}
 
 /**
  * Locks up to `limit` due rows. Never-attempted rows younger than `graceMs` are left to the
@@ -68,12 +72,13 @@ export function claimDue(db: Db, limit: number, graceMs: number): Promise<Claime
   );
 }
 
+/** Only PENDING rows change: a row another publisher completed meanwhile stays as it is. */
 export async function markCompleted(db: Db, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await query(
     db,
     `update content.outbox set state = 'COMPLETED', attempts = attempts + 1, last_error = null, published_at = now(), updated_at = now()
-      where id = any(?::bigint[])`,
+      where id = any(?::bigint[]) and state = 'PENDING'`,
     [bigintArray(ids)],
   );
 }
@@ -95,7 +100,7 @@ export async function markFailed(db: Db, rows: readonly ClaimedRow[], error: str
     `update content.outbox o set state = v.state, attempts = o.attempts + 1, last_error = ?,
             next_attempt_at = now() + make_interval(secs => v.delay), updated_at = now()
        from (values ${values.join(', ')}) as v(id, state, delay)
-      where o.id = v.id`,
+      where o.id = v.id and o.state = 'PENDING'`,
     [error.slice(0, 2000), ...bindings],
   );
   return parked;

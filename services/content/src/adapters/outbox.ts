@@ -33,7 +33,7 @@ export function createOutbox(config: Config, pg: Postgres, kafka: Kafka, registr
   });
   return {
     publisher,
-    queue: createImmediateQueue(outboxPublisher, config.PUBLISH_BATCH_MAX, log),
+    queue: createImmediateQueue(outboxPublisher, { batchMax: config.PUBLISH_BATCH_MAX, lingerMs: config.PUBLISH_LINGER_MS, graceMs: config.OUTBOX_RELAY_GRACE_MS, log }),
     relay: createRelay(outboxPublisher, { batchMax: config.PUBLISH_BATCH_MAX, graceMs: config.OUTBOX_RELAY_GRACE_MS, metrics, log }),
   };
 }

@@ -11,7 +11,7 @@ import { toOutboxMessage, type WriteActivity } from '../domain/activity-event.ts
 import { DomainError, validationError } from '../domain/errors.ts';
 import type { EventClock } from '../domain/event-clock.ts';
 import type { ImmediateQueue } from './outbox-relay.ts';
-import { insertOutbox } from './outbox-repo.ts';
+import { insertOutbox, type ClaimedRow } from './outbox-repo.ts';
 import { query, queryOne, type Db } from './sql.ts';
 
 export const IDEMPOTENCY_KEY_MAX = 200;
@@ -45,24 +45,23 @@ export function createWriteRunner(knex: Knex, clock: EventClock, queue: Immediat
       const outcome = await knex.transaction(async (trx) => {
         if (key !== undefined) {
           const earlier = await claimKey(trx, spec.memberId, key, spec.method, requestHash);
-          if (earlier) return { response: spec.responseCodec.decode(earlier), outboxIds: [] as string[] };
+          if (earlier) return { response: spec.responseCodec.decode(earlier), outbox: [] as ClaimedRow[] };
         }
         const { response, activities } = await spec.body(trx);
         const messages = activities.map((a) => toOutboxMessage(a, clock.now()));
-        const outboxIds = await insertOutbox(
-          trx,
-          messages.map((m) => ({ topic: m.topic, key: m.key, payload: Buffer.from(MemberActivityEvent.encode(m.event).finish()) })),
-        );
-        if (key !== undefined) {
-          await queryOne(trx, `update content.idempotency_keys set response = ? where member_id = ? and idempotency_key = ?`, [
-            Buffer.from(spec.responseCodec.encode(response).finish()),
-            spec.memberId,
-            key,
-          ]);
-        }
-        return { response, outboxIds };
+        const rows = messages.map((m) => ({ topic: m.topic, key: m.key, payload: Buffer.from(MemberActivityEvent.encode(m.event).finish()) }));
+        // The stored response rides in the outbox insert's statement (one round trip for both).
+        const storeResponse =
+          key === undefined
+            ? undefined
+            : {
+                sql: `update content.idempotency_keys set response = ? where member_id = ? and idempotency_key = ?`,
+                bindings: [Buffer.from(spec.responseCodec.encode(response).finish()), spec.memberId, key],
+              };
+        const ids = await insertOutbox(trx, rows, storeResponse);
+        return { response, outbox: rows.map((r, i) => ({ id: ids[i]!, ...r, attempts: 0 })) };
       });
-      queue.enqueue(outcome.outboxIds);
+      queue.enqueue(outcome.outbox);
       return outcome.response;
     },
   };

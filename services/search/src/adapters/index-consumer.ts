@@ -5,16 +5,25 @@
 // be read: a watcher lists topics every refreshMs and just after each UTC midnight, and when the
 // set changes it replaces the consumer (stop -> disconnect -> new consumer on the new list).
 //
-// Offsets: autoCommit is off; a message's offset is committed only after its index write, so a
-// crash replays it, and replays are harmless because every write is idempotent (ON CONFLICT,
-// newest event wins). A message that cannot be decoded is logged and skipped: retrying it would
+// Offsets: a fetched batch is applied in one transaction, then its last offset is resolved;
+// kafkajs commits resolved offsets (never unresolved ones) together once COMMIT_INTERVAL_MS has
+// passed (patches/kafkajs+2.2.4.patch makes batches honour it), so a crash replays at most that
+// much, and replays are harmless because every write is idempotent (ON CONFLICT, newest event
+// wins). The broker holds a fetch until FETCH_MIN_BYTES are there or FETCH_MAX_WAIT_MS passed, so
+// at moderate rates one fetch carries many events and an event waits at most that long. A message that cannot be decoded is logged and skipped: retrying it would
 // never succeed, and the index is rebuilt from events anyway.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { MemberActivityEvent } from '@dailyfeed/gen/events/v1/member_activity';
-import { indexChangeOf } from '../domain/index-event.ts';
+import { indexChangeOf, type IndexChange } from '../domain/index-event.ts';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
 import { lazyAdmin } from './kafka.ts';
 import type { SearchIndex } from './search-index.ts';
+
+const FETCH_MIN_BYTES = 64 * 1024;
+const FETCH_MAX_WAIT_MS = 200;
+const COMMIT_INTERVAL_MS = 1000;
+// Longest wait for a consumer to stop and disconnect (see stopWithin).
+const STOP_DEADLINE_MS = 5000;
 
 export interface IndexConsumerOptions {
   readonly kafka: Kafka;
@@ -47,33 +56,35 @@ export function createIndexConsumer(options: IndexConsumerOptions): IndexConsume
 
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
+    if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+    const changes: IndexChange[] = [];
     for (const message of batch.messages) {
-      if (!payload.isRunning() || payload.isStale()) return;
-      let event: MemberActivityEvent | undefined;
       try {
-        event = message.value ? MemberActivityEvent.decode(message.value) : undefined;
+        if (message.value) changes.push(indexChangeOf(MemberActivityEvent.decode(message.value)));
       } catch (err: unknown) {
         log.warn({ err, topic: batch.topic, partition: batch.partition, offset: message.offset }, 'undecodable event skipped');
       }
-      if (event) await index.apply(indexChangeOf(event));
-      payload.resolveOffset(message.offset);
-      const next = (BigInt(message.offset) + 1n).toString();
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
-      await payload.heartbeat();
     }
+    await index.applyMany(changes);
+    payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+    await payload.heartbeat();
   };
 
   const replace = async (wanted: string[]): Promise<void> => {
     const old = consumer;
     consumer = undefined;
     if (old) {
-      await old.stop().catch((err: unknown) => log.warn({ err }, 'consumer stop failed'));
-      await old.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
+      await stopWithin(old, STOP_DEADLINE_MS, log);
     }
     topics = wanted;
     crashed = false;
     if (wanted.length === 0 || stopped) return;
-    const fresh = kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 500, retry: { retries: 8, restartOnFailure: async () => true } });
+    const fresh = kafka.consumer({
+      groupId: options.groupId,
+      minBytes: FETCH_MIN_BYTES,
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+      retry: { retries: 8, restartOnFailure: async () => true },
+    });
     fresh.on(fresh.events.CRASH, (event) => {
       log.error({ err: event.payload.error, restart: event.payload.restart }, 'indexer crashed');
       if (!event.payload.restart) crashed = true;
@@ -82,7 +93,7 @@ export function createIndexConsumer(options: IndexConsumerOptions): IndexConsume
     try {
       await fresh.connect();
       await fresh.subscribe({ topics: wanted, fromBeginning: true });
-      await fresh.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      await fresh.run({ autoCommit: true, autoCommitInterval: COMMIT_INTERVAL_MS, eachBatchAutoResolve: false, eachBatch });
       log.info({ topics: wanted, groupId: options.groupId }, 'indexer subscribed');
     } catch (err: unknown) {
       crashed = true;
@@ -134,4 +145,23 @@ export function createIndexConsumer(options: IndexConsumerOptions): IndexConsume
       await admin.close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Stops and disconnects a consumer, giving up after `ms`: with the broker gone, kafkajs would
+ * retry the final commit, the group leave and the disconnect for tens of seconds, longer than a
+ * deployment's shutdown grace. Whatever was not committed is redelivered (at least once).
+ */
+async function stopWithin(consumer: Consumer, ms: number, log: { warn(obj: object, msg: string): void }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const work = (async () => {
+    await consumer.stop().catch((err: unknown) => log.warn({ err }, 'consumer stop failed'));
+    await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
+  })();
+  try {
+    if ((await Promise.race([work, deadline])) === 'late') log.warn({ ms }, 'consumer did not stop in time (broker unreachable?); left behind');
+  } finally {
+    clearTimeout(timer);
+  }
 }

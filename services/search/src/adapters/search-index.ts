@@ -32,7 +32,8 @@ export interface IdPage<T> {
 }
 
 export interface SearchIndex {
-  apply(change: IndexChange): Promise<void>;
+  /** Applies the changes in order in one transaction (one commit for a fetched batch). */
+  applyMany(changes: readonly IndexChange[]): Promise<void>;
   searchPosts(keyword: string, limit: number, offset: number): Promise<IdPage<IndexedPost>>;
   searchComments(keyword: string, limit: number, offset: number): Promise<IdPage<IndexedComment>>;
   postComments(postId: string, limit: number, offset: number): Promise<IdPage<IndexedComment>>;
@@ -84,80 +85,89 @@ export function createSearchIndex(sql: Sql): SearchIndex {
     return { rows: rows.map(toComment), total: Number(count?.total ?? 0) };
   };
 
+  const apply = async (sql: Sql, change: IndexChange): Promise<void> => {
+    switch (change.kind) {
+      case 'upsert-post':
+        await sql.run(
+          `insert into search.posts (post_id, author_id, content, created_at, updated_at, event_at)
+           values (?, ?, ?, ?, ?, ?)
+           on conflict (post_id) do update set content = excluded.content, author_id = excluded.author_id,
+             updated_at = greatest(search.posts.updated_at, excluded.updated_at), event_at = excluded.event_at
+           where not search.posts.is_deleted and search.posts.event_at <= excluded.event_at`,
+          [change.postId, change.authorId, change.content, change.at, change.at, change.at],
+        );
+        return;
+      case 'delete-post':
+        // Its comments stop matching through COMMENT_VISIBLE; they are also marked so counts agree.
+        await sql.tx(async (tx) => {
+          await tx.run(
+            `insert into search.posts (post_id, created_at, updated_at, event_at, is_deleted) values (?, ?, ?, ?, true)
+             on conflict (post_id) do update set is_deleted = true`,
+            [change.postId, change.at, change.at, change.at],
+          );
+          await tx.run(`update search.comments set is_deleted = true where post_id = ? and not is_deleted`, [change.postId]);
+        });
+        return;
+      case 'upsert-comment':
+        await sql.run(
+          // A reply whose parent is already deleted arrives hidden (the delete came first).
+          `insert into search.comments (comment_id, post_id, parent_id, author_id, content, depth, created_at, updated_at, event_at, is_deleted)
+           values (?, ?, ?::bigint, ?, ?,
+             case when ?::bigint is null then 0
+               else least(2, coalesce((select p.depth + 1 from search.comments p where p.comment_id = ?::bigint), 1)) end,
+             ?, ?, ?,
+             coalesce((select p.is_deleted from search.comments p where p.comment_id = ?::bigint), false))
+           on conflict (comment_id) do update set content = excluded.content,
+             updated_at = greatest(search.comments.updated_at, excluded.updated_at), event_at = excluded.event_at
+           where not search.comments.is_deleted and search.comments.event_at <= excluded.event_at`,
+          [
+            change.commentId, change.postId, change.parentId ?? null, change.authorId, change.content,
+            change.parentId ?? null, change.parentId ?? null, change.at, change.at, change.at, change.parentId ?? null,
+          ],
+        );
+        return;
+      case 'delete-comment':
+        // content-svc hides a deleted comment's replies too but publishes one COMMENT_DELETE:
+        // the subtree is hidden here. Invariant: a deleted comment's replies are deleted, so
+        // the walk stops at deleted rows (and the partial parent index serves it).
+        await sql.tx(async (tx) => {
+          await tx.run(
+            `insert into search.comments (comment_id, post_id, created_at, updated_at, event_at, is_deleted) values (?, ?, ?, ?, ?, true)
+             on conflict (comment_id) do update set is_deleted = true`,
+            [change.commentId, change.postId, change.at, change.at, change.at],
+          );
+          await tx.run(
+            `with recursive subtree(comment_id) as (
+               select c.comment_id from search.comments c where c.parent_id = ? and not c.is_deleted
+               union all
+               select c.comment_id from search.comments c join subtree s on c.parent_id = s.comment_id where not c.is_deleted
+             )
+             update search.comments set is_deleted = true where comment_id in (select comment_id from subtree)`,
+            [change.commentId],
+          );
+        });
+        return;
+      case 'comment-like':
+        await sql.run(
+          `insert into search.comment_likes (comment_id, member_id, liked, event_at) values (?, ?, ?, ?)
+           on conflict (comment_id, member_id) do update set liked = excluded.liked, event_at = excluded.event_at
+           where search.comment_likes.event_at <= excluded.event_at`,
+          [change.commentId, change.memberId, change.liked, change.at],
+        );
+        return;
+      case 'ignore':
+        return;
+    }
+  };
+
   return {
-    async apply(change) {
-      switch (change.kind) {
-        case 'upsert-post':
-          await sql.run(
-            `insert into search.posts (post_id, author_id, content, created_at, updated_at, event_at)
-             values (?, ?, ?, ?, ?, ?)
-             on conflict (post_id) do update set content = excluded.content, author_id = excluded.author_id,
-               updated_at = greatest(search.posts.updated_at, excluded.updated_at), event_at = excluded.event_at
-             where not search.posts.is_deleted and search.posts.event_at <= excluded.event_at`,
-            [change.postId, change.authorId, change.content, change.at, change.at, change.at],
-          );
-          return;
-        case 'delete-post':
-          // Its comments stop matching through COMMENT_VISIBLE; they are also marked so counts agree.
-          await sql.tx(async (tx) => {
-            await tx.run(
-              `insert into search.posts (post_id, created_at, updated_at, event_at, is_deleted) values (?, ?, ?, ?, true)
-               on conflict (post_id) do update set is_deleted = true`,
-              [change.postId, change.at, change.at, change.at],
-            );
-            await tx.run(`update search.comments set is_deleted = true where post_id = ? and not is_deleted`, [change.postId]);
-          });
-          return;
-        case 'upsert-comment':
-          await sql.run(
-            // A reply whose parent is already deleted arrives hidden (the delete came first).
-            `insert into search.comments (comment_id, post_id, parent_id, author_id, content, depth, created_at, updated_at, event_at, is_deleted)
-             values (?, ?, ?::bigint, ?, ?,
-               case when ?::bigint is null then 0
-                 else least(2, coalesce((select p.depth + 1 from search.comments p where p.comment_id = ?::bigint), 1)) end,
-               ?, ?, ?,
-               coalesce((select p.is_deleted from search.comments p where p.comment_id = ?::bigint), false))
-             on conflict (comment_id) do update set content = excluded.content,
-               updated_at = greatest(search.comments.updated_at, excluded.updated_at), event_at = excluded.event_at
-             where not search.comments.is_deleted and search.comments.event_at <= excluded.event_at`,
-            [
-              change.commentId, change.postId, change.parentId ?? null, change.authorId, change.content,
-              change.parentId ?? null, change.parentId ?? null, change.at, change.at, change.at, change.parentId ?? null,
-            ],
-          );
-          return;
-        case 'delete-comment':
-          // content-svc hides a deleted comment's replies too but publishes one COMMENT_DELETE:
-          // the subtree is hidden here. Invariant: a deleted comment's replies are deleted, so
-          // the walk stops at deleted rows (and the partial parent index serves it).
-          await sql.tx(async (tx) => {
-            await tx.run(
-              `insert into search.comments (comment_id, post_id, created_at, updated_at, event_at, is_deleted) values (?, ?, ?, ?, ?, true)
-               on conflict (comment_id) do update set is_deleted = true`,
-              [change.commentId, change.postId, change.at, change.at, change.at],
-            );
-            await tx.run(
-              `with recursive subtree(comment_id) as (
-                 select c.comment_id from search.comments c where c.parent_id = ? and not c.is_deleted
-                 union all
-                 select c.comment_id from search.comments c join subtree s on c.parent_id = s.comment_id where not c.is_deleted
-               )
-               update search.comments set is_deleted = true where comment_id in (select comment_id from subtree)`,
-              [change.commentId],
-            );
-          });
-          return;
-        case 'comment-like':
-          await sql.run(
-            `insert into search.comment_likes (comment_id, member_id, liked, event_at) values (?, ?, ?, ?)
-             on conflict (comment_id, member_id) do update set liked = excluded.liked, event_at = excluded.event_at
-             where search.comment_likes.event_at <= excluded.event_at`,
-            [change.commentId, change.memberId, change.liked, change.at],
-          );
-          return;
-        case 'ignore':
-          return;
-      }
+    async applyMany(changes) {
+      const effective = changes.filter((c) => c.kind !== 'ignore');
+      if (effective.length === 0) return;
+      if (effective.length === 1) return apply(sql, effective[0]!);
+      await sql.tx(async (tx) => {
+        for (const change of effective) await apply(tx, change);
+      });
     },
 
     async searchPosts(keyword, limit, offset) {

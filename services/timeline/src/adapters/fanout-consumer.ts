@@ -7,13 +7,19 @@
 // every feed is built from PostgreSQL on first read, so older events have nothing to add (a new
 // day topic is subscribed a day ahead, while still empty, so its first message is read).
 //
-// Offsets are committed after the listener applied a chunk (at-least-once; the listener is
-// idempotent). A chunk that fails (Redis, PostgreSQL or member-svc down) is retried with backoff
+// A chunk's offsets are resolved after the listener applied it (at-least-once; the listener is
+// idempotent); kafkajs commits resolved offsets together once COMMIT_INTERVAL_MS has passed (see
+// patches/kafkajs+2.2.4.patch), so a steady stream costs one OffsetCommit a second, not one per
+// batch and partition. The broker holds a fetch until FETCH_MIN_BYTES are there or
+// FETCH_MAX_WAIT_MS passed: one fetch carries many events at moderate rates, and an event waits
+// at most FETCH_MAX_WAIT_MS before it is fanned out. A chunk that fails (Redis, PostgreSQL or member-svc down) is retried with backoff
 // (250 ms doubling to 30 s), so an outage of up to ~10 minutes delays fan-out but loses nothing.
 // After 25 attempts the chunk is skipped, logged at error level and counted
 // (dailyfeed_fanout_events_total{outcome="abandoned"}) rather than blocking its partition for
-// good: the feeds are derived, and each one is rebuilt from PostgreSQL within FEED_TTL_HOURS or
-// on its member's next follow change; the event itself stays with activity-svc.
+// good. Its posts would then be missing from stored feeds until they expire, so the consumer
+// heals: it calls `heal` (every stored follow feed is marked stale and rebuilt from PostgreSQL on
+// its next read), and if that fails too (Redis down), again after each later chunk until it
+// succeeds. The event itself stays with activity-svc.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
 import type { FanoutListener } from '../handlers/fanout-listener.ts';
@@ -27,6 +33,8 @@ export interface FanoutConsumerOptions {
   readonly refreshMs: number;
   readonly chunkSize: number;
   readonly listener: FanoutListener;
+  /** Repairs the stored feeds after a chunk was abandoned (marks them stale). */
+  readonly heal: () => Promise<void>;
   readonly metrics: Pick<FanoutMetrics, 'startFanoutChunk' | 'fanoutEvent'>;
   readonly log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   readonly now?: () => Date;
@@ -43,6 +51,11 @@ export interface FanoutConsumer {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+const FETCH_MIN_BYTES = 64 * 1024;
+const FETCH_MAX_WAIT_MS = 100;
+const COMMIT_INTERVAL_MS = 1000;
+// Longest wait for a consumer to stop and disconnect (see stopWithin).
+const STOP_DEADLINE_MS = 5000;
 const DEFAULT_RETRY = { attempts: 25, firstDelayMs: 250 };
 
 export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutConsumer {
@@ -65,6 +78,18 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
     resolveReady();
   };
 
+  let healPending = false;
+  const healIfPending = async (): Promise<void> => {
+    if (!healPending) return;
+    try {
+      await options.heal();
+      healPending = false;
+      log.warn({}, 'stored follow feeds marked stale after an abandoned fan-out chunk; each is rebuilt on its next read');
+    } catch (err: unknown) {
+      log.error({ err }, 'could not mark the stored follow feeds stale; retrying after the next chunk');
+    }
+  };
+
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
     const running = (): boolean => payload.isRunning() && !payload.isStale();
@@ -82,6 +107,7 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
           if (attempt >= retry.attempts) {
             log.error({ err, topic: batch.topic, partition: batch.partition, firstOffset: chunk[0]!.offset, count: chunk.length }, 'fan-out chunk abandoned after repeated failures');
             options.metrics.fanoutEvent('unknown', 'abandoned', chunk.length);
+            healPending = true;
             break;
           }
           log.warn({ err, topic: batch.topic, partition: batch.partition, retryInMs: backoff }, 'fan-out chunk failed; retrying');
@@ -89,9 +115,8 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
           await payload.heartbeat().catch(() => undefined);
         }
       }
-      const last = chunk[chunk.length - 1]!.offset;
-      payload.resolveOffset(last);
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+      await healIfPending();
+      payload.resolveOffset(chunk[chunk.length - 1]!.offset);
       await payload.heartbeat();
     }
   };
@@ -100,15 +125,15 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
     const old = consumer;
     consumer = undefined;
     if (old) {
-      await old.stop().catch((err: unknown) => log.warn({ err }, 'fan-out consumer stop failed'));
-      await old.disconnect().catch((err: unknown) => log.warn({ err }, 'fan-out consumer disconnect failed'));
+      await stopWithin(old, STOP_DEADLINE_MS, log);
     }
     topics = wanted;
     crashed = false;
     if (wanted.length === 0 || stopped) return;
     const fresh = kafka.consumer({
       groupId: options.groupId,
-      maxWaitTimeInMs: 200,
+      minBytes: FETCH_MIN_BYTES,
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => true },
     });
     fresh.on(fresh.events.CRASH, (event) => {
@@ -123,8 +148,10 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
     consumer = fresh;
     try {
       await fresh.connect();
-      await fresh.subscribe({ topics: wanted, fromBeginning: false });
-      await fresh.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      // A new group (first deployment, or a day topic it joins late) starts at the oldest retained
+      // event, not the newest: fan-out is idempotent, and skipping would leave posts out of feeds.
+      await fresh.subscribe({ topics: wanted, fromBeginning: true });
+      await fresh.run({ autoCommit: true, autoCommitInterval: COMMIT_INTERVAL_MS, eachBatchAutoResolve: false, eachBatch });
       log.info({ topics: wanted, groupId: options.groupId }, 'fan-out consumer subscribed');
     } catch (err: unknown) {
       crashed = true;
@@ -180,4 +207,23 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
       await replace([]);
     },
   };
+}
+
+/**
+ * Stops and disconnects a consumer, giving up after `ms`: with the broker gone, kafkajs would
+ * retry the final commit, the group leave and the disconnect for tens of seconds, longer than a
+ * deployment's shutdown grace. Whatever was not committed is redelivered (at least once).
+ */
+async function stopWithin(consumer: Consumer, ms: number, log: { warn(obj: object, msg: string): void }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const work = (async () => {
+    await consumer.stop().catch((err: unknown) => log.warn({ err }, 'fan-out consumer stop failed'));
+    await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'fan-out consumer disconnect failed'));
+  })();
+  try {
+    if ((await Promise.race([work, deadline])) === 'late') log.warn({ ms }, 'fan-out consumer did not stop in time (broker unreachable?); left behind');
+  } finally {
+    clearTimeout(timer);
+  }
 }

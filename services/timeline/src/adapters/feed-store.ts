@@ -49,11 +49,20 @@ export interface FeedStore {
   /** Authors whose posts are merged at read time rather than fanned out (cached in process for a few seconds). */
   heavyAuthors(): Promise<ReadonlySet<string>>;
   markHeavy(authorId: string): Promise<void>;
+  /**
+   * Marks every stored follow feed stale: each is treated as missing, so rebuilt from PostgreSQL,
+   * on its next read (other replicas see the mark within STALE_REFRESH_MS). The fan-out consumer
+   * calls it when it abandons a chunk, whose posts would otherwise be missing from the feeds.
+   */
+  markFeedsStale(): Promise<void>;
 }
 
 const listKey = (kind: ListKind, id: string): string => `timeline:${kind}:{${id}}`;
 const metaKey = (kind: ListKind, id: string): string => `timeline:${kind}meta:{${id}}`;
 const HEAVY_KEY = 'timeline:heavy-authors';
+// Feeds built before this time (ms, set by markFeedsStale) are stale.
+const STALE_KEY = 'timeline:feeds-stale-before';
+const STALE_REFRESH_MS = 5000;
 const HEAVY_REFRESH_MS = 5000;
 const AUTHOR_LIST_CACHE_MS = 1000;
 
@@ -75,10 +84,11 @@ end
 return 1`;
 
 // KEYS: meta, list. ARGV: start, stop. One command for what a read needs: fp, complete, size,
-// then the entries at ranks [start, stop] as member/score pairs (meta fields false when absent).
+// build time, then the entries at ranks [start, stop] as member/score pairs (meta fields false
+// when absent).
 const LOAD_SCRIPT = `
-local meta = redis.call('hmget', KEYS[1], 'fp', 'complete')
-local out = { meta[1], meta[2], redis.call('zcard', KEYS[2]) }
+local meta = redis.call('hmget', KEYS[1], 'fp', 'complete', 'built')
+local out = { meta[1], meta[2], redis.call('zcard', KEYS[2]), meta[3] }
 local range = redis.call('zrevrange', KEYS[2], ARGV[1], ARGV[2], 'WITHSCORES')
 for i = 1, #range do out[#out + 1] = range[i] end
 return out`;
@@ -94,6 +104,12 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
   redis.defineCommand('timelineAddToList', { numberOfKeys: 2, lua: ADD_SCRIPT });
   redis.defineCommand('timelineLoadList', { numberOfKeys: 2, lua: LOAD_SCRIPT });
   let heavy: { ids: Set<string>; at: number } | undefined;
+  let stale: { before: number; at: number } | undefined;
+  const staleBefore = async (): Promise<number> => {
+    if (stale && now() - stale.at < STALE_REFRESH_MS) return stale.before;
+    stale = { before: Number((await redis.get(STALE_KEY)) ?? 0), at: now() };
+    return stale.before;
+  };
   const authorCache = new Map<string, { list: StoredList; at: number }>();
   const forget = (kind: ListKind, ids: readonly string[]): void => {
     if (kind === 'author') for (const id of ids) authorCache.delete(id);
@@ -104,13 +120,17 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
   const store: FeedStore = {
     async load(kind, ids, start, stop) {
       if (ids.length === 0) return [];
-      const replies = await Promise.all(ids.map((id) => redis.timelineLoadList(metaKey(kind, id), listKey(kind, id), start, stop)));
+      const [replies, before] = await Promise.all([
+        Promise.all(ids.map((id) => redis.timelineLoadList(metaKey(kind, id), listKey(kind, id), start, stop))),
+        kind === 'feed' ? staleBefore() : 0,
+      ]);
       return replies.map((reply) => {
         // Lua turns a missing field (nil) into false, which arrives as null.
-        const [fp, complete, size] = reply;
+        const [fp, complete, size, built] = reply;
         const entries: FeedEntry[] = [];
-        for (let j = 3; j < reply.length; j += 2) entries.push({ id: idOf(String(reply[j])), micros: Number(reply[j + 1]) });
-        const meta = typeof complete === 'string' ? { fp: typeof fp === 'string' ? fp : '', complete: complete === '1' } : undefined;
+        for (let j = 4; j < reply.length; j += 2) entries.push({ id: idOf(String(reply[j])), micros: Number(reply[j + 1]) });
+        const fresh = typeof complete === 'string' && Number(built ?? 0) >= before;
+        const meta = fresh ? { fp: typeof fp === 'string' ? fp : '', complete: complete === '1' } : undefined;
         return { meta, size: Number(size), entries };
       });
     },
@@ -121,7 +141,7 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
       tx.del(listKey(kind, id));
       for (let i = 0; i < entries.length; i += 500) tx.zadd(listKey(kind, id), ...pairs(entries.slice(i, i + 500)));
       if (entries.length > 0) tx.pexpire(listKey(kind, id), ttlMs);
-      tx.hset(metaKey(kind, id), 'fp', fp, 'complete', complete ? '1' : '0');
+      tx.hset(metaKey(kind, id), 'fp', fp, 'complete', complete ? '1' : '0', 'built', String(now()));
       tx.pexpire(metaKey(kind, id), ttlMs);
       const replies = (await tx.exec()) ?? [];
       for (const [err] of replies) if (err) throw err;
@@ -177,6 +197,12 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
       await redis.sadd(HEAVY_KEY, authorId);
       heavy?.ids.add(authorId);
     },
+
+    async markFeedsStale() {
+      const t = now();
+      await redis.set(STALE_KEY, String(t));
+      stale = { before: t, at: t };
+    },
   };
   // Every failure of this store surfaces as one type, whatever ioredis threw.
   const guarded =
@@ -196,5 +222,6 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
     authorLists: guarded(store.authorLists.bind(store)),
     heavyAuthors: guarded(store.heavyAuthors.bind(store)),
     markHeavy: guarded(store.markHeavy.bind(store)),
+    markFeedsStale: guarded(store.markFeedsStale.bind(store)),
   };
 }

@@ -18,7 +18,13 @@ import { connectPostgres, migrate } from '../../src/adapters/postgres.ts';
 import { dayTopic } from '../../src/domain/topics.ts';
 import { bearer, rpc } from './rpc.ts';
 
-export const READ_URL = TEST_DATABASE_URL.replace(/^postgres(ql)?:\/\/[^@/]*@/, 'postgres://dailyfeed_timeline_ro@');
+// The test database (TEST_DATABASE_URL) through timeline's read-only role.
+export const READ_URL = (() => {
+  const url = new URL(TEST_DATABASE_URL);
+  url.username = 'dailyfeed_timeline_ro';
+  url.password = '';
+  return url.toString();
+})();
 export const PASSWORD = 'Passw0rd!';
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -38,6 +44,9 @@ export function timelineConfig(overrides: Record<string, string> = {}) {
     // Each instance its own consumer group: test files run in parallel and must not share partitions.
     FANOUT_GROUP_ID: `timeline-test-${unique()}`,
     TOPIC_REFRESH_MS: '500',
+    // The test infrastructure of this run (npm test's SKIP_INFRA setups point these elsewhere).
+    ...(process.env.KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS } : {}),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...overrides,
   });
 }
