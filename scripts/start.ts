@@ -10,6 +10,9 @@
 //   SKIP_INFRA=1       use the PostgreSQL/Redis/Kafka named by DATABASE_URL, REDIS_URL,
 //                      KAFKA_BROKERS (inherited by every service) instead of infra/infra.sh
 //   KAFKA_PORT         the broker infra/infra.sh brings up (default 9092)
+//
+// `npm run dev` is `npm start -- --watch`: each service and the edge run under `node --watch`,
+// which restarts that process when one of the files it loaded changes.
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -26,6 +29,7 @@ if (portBase !== undefined && !(Number.isInteger(portBase) && portBase > 0 && po
   process.exit(2);
 }
 const skipInfra = process.env.SKIP_INFRA === '1';
+const watch = process.argv.includes('--watch');
 const SERVICES = (['member', 'content', 'timeline', 'image', 'search', 'activity'] as const).map((short, i) => ({
   short,
   name: `${short}-svc`,
@@ -100,7 +104,8 @@ const serviceEnv = (service: (typeof SERVICES)[number]): NodeJS.ProcessEnv => ({
 });
 const gatewayEnv = (): NodeJS.ProcessEnv => ({ ...process.env, ...ADDRESSES, HTTP_PORT: String(GATEWAY_PORT) });
 function launch(name: string, dir: string, env: NodeJS.ProcessEnv): void {
-  supervisor.start({ name, command: process.execPath, args: [join(dir, 'src/main.ts')], cwd: root, env, logFile: join(logs, `${name}.log`) });
+  const args = [...(watch ? ['--watch'] : []), join(dir, 'src/main.ts')];
+  supervisor.start({ name, command: process.execPath, args, cwd: root, env, logFile: join(logs, `${name}.log`) });
 }
 
 function grpcServing(port: number, service: string): Promise<boolean> {

@@ -20,6 +20,16 @@ export function imageName(name: Caller): string {
   return `${IMAGE_PREFIX}/${name}`;
 }
 
+/**
+ * Where .github/workflows/images.yml pushes a workload's image (ghcr.io/<owner>/dailyfeed-<name>);
+ * the base kustomization maps imageName() to it, and skaffold builds under the same name.
+ */
+export const IMAGE_REGISTRY = 'ghcr.io/dailyfeed';
+
+export function publishedImage(name: Caller): string {
+  return `${IMAGE_REGISTRY}/dailyfeed-${name}`;
+}
+
 /** The SPIFFE identity Istio gives a workload (AuthorizationPolicy principals). */
 export function principal(name: Caller): string {
   return `cluster.local/ns/${NAMESPACE}/sa/${workloadName(name)}`;

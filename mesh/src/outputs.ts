@@ -7,8 +7,8 @@ import { DEV_PATCHES, devStores } from './dev-overlay.ts';
 import { grpcServiceConfig } from './grpc-config.ts';
 import { authorizationPolicy, destinationRule, edgeVirtualService, ingressGateway, peerAuthentication, virtualService } from './istio.ts';
 import { cronJob } from './jobs.ts';
-import { NAMESPACE } from './k8s-common.ts';
-import { SERVICES } from './policy.ts';
+import { imageName, NAMESPACE, publishedImage } from './k8s-common.ts';
+import { EDGE, SERVICES } from './policy.ts';
 import { PROFILES } from './resilience.ts';
 import { edgeWorkloads, serviceWorkloads } from './workloads.ts';
 
@@ -45,7 +45,18 @@ export function outputs(): Map<string, string> {
   const baseResources = [...files.keys()].filter((p) => p.startsWith('base/')).map((p) => p.slice('base/'.length));
   files.set(
     'base/kustomization.yaml',
-    HEADER + stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: baseResources }, { lineWidth: 0 }),
+    HEADER +
+      stringify(
+        {
+          apiVersion: 'kustomize.config.k8s.io/v1beta1',
+          kind: 'Kustomization',
+          resources: baseResources,
+          // The images workflow's names; a release pins its tag with
+          // `kustomize edit set image dailyfeed/<name>=ghcr.io/<owner>/dailyfeed-<name>:<tag>`.
+          images: [EDGE.name, ...SERVICES.map((s) => s.name)].map((name) => ({ name: imageName(name), newName: publishedImage(name), newTag: 'latest' })),
+        },
+        { lineWidth: 0 },
+      ),
   );
   files.set('overlays/dev/stores.yaml', yamlDocuments(devStores()));
   files.set(

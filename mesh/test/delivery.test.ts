@@ -105,11 +105,14 @@ describe('skaffold.yaml', () => {
     for (const a of skaffold.build.artifacts) assert.ok(existsSync(join(ROOT, a.context, a.docker.dockerfile)));
   });
 
-  test('when skaffold deploys, then its images are the ones the manifests use and its kustomize paths exist', () => {
+  test('when skaffold deploys, then its images are the ones the manifests use after the kustomize image mapping, and its kustomize paths exist', () => {
+    const kustomization = parse(read('mesh/generated/base/kustomization.yaml')) as { images: { name: string; newName: string; newTag: string }[] };
+    const mapped = new Map(kustomization.images.map((i) => [i.name, i.newName]));
     const used = new Set(
       committedDocs()
         .filter((d) => d.kind === 'Deployment' && d.file.startsWith('base/'))
-        .map((d) => (d.data as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]?.image),
+        .map((d) => (d.data as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]?.image ?? '')
+        .map((image) => mapped.get(image) ?? `${image} (not mapped)`),
     );
     assert.deepEqual([...used].sort(), skaffold.build.artifacts.map((a) => a.image).sort());
     const dev = skaffold.profiles.find((p) => p.name === 'dev');
@@ -123,7 +126,7 @@ describe('skaffold.yaml', () => {
 describe('workflows', () => {
   interface Workflow {
     on: Record<string, { branches?: string[]; inputs?: Record<string, { required: boolean }> } | null>;
-    jobs: Record<string, { steps?: { run?: string; uses?: string }[]; strategy?: { matrix: { include: { name: string; dockerfile: string }[] } } }>;
+    jobs: Record<string, { needs?: string[]; uses?: string; steps?: { run?: string; uses?: string; env?: Record<string, string> }[]; strategy?: { matrix: { include: { name: string; dockerfile: string }[] } } }>;
   }
   const images = parse(read('.github/workflows/images.yml')) as Workflow;
   const contracts = parse(read('.github/workflows/contracts.yml')) as Workflow;
@@ -154,12 +157,29 @@ describe('workflows', () => {
     assert.throws(() => runTag({ VERSION: 'bad tag!', BRANCH: 'main', BUILD: '1' }));
   });
 
-  test('when a pull request is opened, then buf lint and buf breaking against origin/main run after npm ci', () => {
+  test('when a pull request is opened, then buf lint and buf breaking against the pull request\'s base branch run after npm ci', () => {
     assert.ok('pull_request' in contracts.on);
-    const runs = (contracts.jobs['buf']?.steps ?? []).map((s) => s.run).filter((r): r is string => r !== undefined);
+    const steps = contracts.jobs['buf']?.steps ?? [];
+    const runs = steps.map((s) => s.run).filter((r): r is string => r !== undefined);
     assert.deepEqual(runs.slice(0, 2), ['npm ci', 'npx buf lint']);
-    assert.ok(runs.includes("npx buf breaking --against '.git#branch=origin/main'"));
+    const breaking = steps.find((s) => s.run === 'bash scripts/buf-breaking.sh');
+    assert.equal(breaking?.env?.['BUF_BASE_BRANCH'], '${{ github.base_ref }}');
     assert.ok(existsSync(join(ROOT, 'buf.yaml')));
     assert.ok(existsSync(join(ROOT, 'node_modules/.bin/buf')), 'buf comes from node_modules');
+  });
+
+  test('when images are built, then the whole CI (.ci/run) has passed first, and they are pushed under the names the manifests map to', () => {
+    const ci = parse(read('.github/workflows/ci.yml')) as Workflow;
+    assert.ok('pull_request' in ci.on && 'workflow_call' in ci.on);
+    assert.ok((ci.jobs['test']?.steps ?? []).some((s) => s.run === 'bash .ci/run'));
+    assert.equal(images.jobs['ci']?.uses, './.github/workflows/ci.yml');
+    assert.ok(images.jobs['build']?.needs?.includes('ci'));
+    const push = read('.github/workflows/images.yml');
+    assert.match(push, /ghcr\.io\/\$\{\{ github\.repository_owner \}\}\/dailyfeed-\$\{\{ matrix\.name \}\}:/);
+    const kustomization = parse(read('mesh/generated/base/kustomization.yaml')) as { images: { name: string; newName: string }[] };
+    assert.deepEqual(
+      kustomization.images.map((i) => [i.name, i.newName.replace(/^ghcr\.io\/[^/]+\//, 'ghcr.io/<owner>/')]).sort(),
+      Object.keys(IMAGES).map((n) => [`dailyfeed/${n}`, `ghcr.io/<owner>/dailyfeed-${n}`]).sort(),
+    );
   });
 });
