@@ -40,7 +40,7 @@ describe('buf breaking gate', () => {
     const head = scratchCopy(join(scratch, 'head'));
     const file = join(head, 'proto/dailyfeed/member/v1/member.proto');
     const original = readFileSync(file, 'utf8');
-    const edited = original.replace(/message SignupRequest \{([\s\S]*?)string email = 1;/, 'message SignupRequest {$1int64 email = 1;');
+    const edited = original.replace(/message SignupRequest \{([\s\S]*?)string email = 1( \[[^\]]*\])?;/, 'message SignupRequest {$1int64 email = 1;');
     assert.notEqual(edited, original, 'the scratch edit must apply');
     writeFileSync(file, edited);
     const result = breaking(head, base);

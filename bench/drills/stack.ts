@@ -140,6 +140,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     HEALTH_INTERVAL_MS: '500',
     PASSWORD_SCRYPT_LOG_N: '14',
     LOG_LEVEL: 'info',
+    // Every load client is 127.0.0.1: member-svc's per-address login/signup throttles and its
+    // per-client hashing bound would count the whole load as one client.
+    LOGINS_PER_ADDRESS: '1000000',
+    SIGNUPS_PER_ADDRESS: '1000000',
+    FAILED_LOGINS_PER_ACCOUNT: '1000000',
+    PASSWORD_HASH_PER_CLIENT: '0',
+    PASSWORD_HASH_QUEUE: '1000',
+    PASSWORD_HASH_MAX_WAIT_MS: '20000',
   };
   const components = new Map<ComponentName, Component>();
   for (const name of names) {

@@ -152,6 +152,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     FANOUT_GROUP_ID: GROUPS.timeline,
     // The bench's template member is signed up at the lowest allowed cost; serving paths never hash.
     PASSWORD_SCRYPT_LOG_N: '14',
+    // Every load client is 127.0.0.1: member-svc's per-address login/signup throttles and its
+    // per-client hashing bound would count the whole load as one client.
+    LOGINS_PER_ADDRESS: '1000000',
+    SIGNUPS_PER_ADDRESS: '1000000',
+    FAILED_LOGINS_PER_ACCOUNT: '1000000',
+    PASSWORD_HASH_PER_CLIENT: '0',
+    PASSWORD_HASH_QUEUE: '1000',
+    PASSWORD_HASH_MAX_WAIT_MS: '20000',
     RATE_LIMIT_ENABLED: 'false', // the edge only: one load generator would otherwise be throttled as one client
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
     ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}),

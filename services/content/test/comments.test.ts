@@ -88,7 +88,7 @@ describe('content-svc comment writes', () => {
     assert.equal(row?.content, 'top');
     assert.equal(row?.is_deleted, false);
     assert.equal(await commentCount(postId), '1');
-    const keys = await stack.sql(`select 1 from content.outbox where message_key like ?`, [`%###${id}###${alice.id}%`]);
+    const keys = await stack.sql(`select 1 from content.outbox where message_key like ?`, [`%COMMENT%###${id}###${alice.id}%`]);
     assert.equal(keys.length, 0);
   });
 
