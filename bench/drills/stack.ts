@@ -117,6 +117,9 @@ async function waitHealthy(c: Component, timeoutMs: number): Promise<boolean> {
   }
 }
 
+/** timeline-svc's FEED_CAP in the drills: a stored feed holds this many newest posts. */
+export const DRILL_FEED_CAP = 800;
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(options.logDir, { recursive: true });
   const names: ServiceName[] = ['member', 'content', 'timeline', 'search', 'activity'];
@@ -138,6 +141,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // No image-svc in the drills: the edge's image routes answer 503.
     IMAGE_ADDR: `127.0.0.1:${await freePort()}`,
     HEALTH_INTERVAL_MS: '500',
+    FEED_CAP: String(DRILL_FEED_CAP),
     PASSWORD_SCRYPT_LOG_N: '14',
     LOG_LEVEL: 'info',
     // Every load client is 127.0.0.1: member-svc's per-address login/signup throttles and its
@@ -155,7 +159,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     components.set(name, component(name, ports.get(name) ?? 0, join(options.repoRoot, 'services', name, 'src/main.ts'), env, options.logDir));
   }
   const gatewayPort = ports.get('gateway') ?? 0;
-  const gatewayEnv = { ...shared, HTTP_PORT: String(gatewayPort), RATE_LIMIT_ENABLED: 'false', LOG_LEVEL: 'warn' };
+  // The edge's per-backend bound sized as an operator would for this stack: near a backend's
+  // concurrency at saturation (the overload drill measures content-svc saturating at ~16 writes
+  // in flight on 2 cores); the default (64) suits larger replicas.
+  const gatewayEnv = { ...shared, HTTP_PORT: String(gatewayPort), RATE_LIMIT_ENABLED: 'false', LOG_LEVEL: 'warn', SHED_MAX_IN_FLIGHT_PER_BACKEND: '16' };
   components.set('gateway', component('gateway', gatewayPort, join(options.repoRoot, 'gateway/src/main.ts'), gatewayEnv, options.logDir));
   const get = (name: ComponentName): Component => {
     const c = components.get(name);

@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { call, type Cast, type Tally } from './load.ts';
+import { DRILL_FEED_CAP } from './stack.ts';
 
 export interface StoreCount {
   readonly expected: number;
@@ -98,7 +99,16 @@ export async function ledger(db: pg.Pool, redis: Redis, edge: string, c: Cast, t
     const ids = await redis.zrange(`timeline:feed:{${follower.id}}`, 0, -1);
     for (const id of ids) feedStored.set(`${follower.id}:${Number(id)}`, 1);
   }
-  const feedExpected = c.followers.flatMap((f) => postIds.map((id) => `${f.id}:${id}`));
+  // A stored feed keeps the newest FEED_CAP posts of the authors it follows (older pages come
+  // from PostgreSQL): each feed must hold this drill's posts that are still among those.
+  const authorIds = c.authors.map((a) => a.id);
+  const capped = new Set(
+    (
+      await db.query<{ id: string }>('select id from content.posts where author_id = any($1) and not is_deleted order by created_at desc, id desc limit $2', [authorIds, DRILL_FEED_CAP])
+    ).rows.map((r) => Number(r.id)),
+  );
+  const newest = postIds.filter((id) => capped.has(id));
+  const feedExpected = c.followers.flatMap((f) => newest.map((id) => `${f.id}:${id}`));
 
   // Counters: each post's like_count and comment_count against the rows they count.
   const counters = (

@@ -50,8 +50,10 @@ const schema = z.object({
     .number()
     .int()
     .min(6000)
-    .default(30_000)
-    .describe('Kafka group session timeout: how long a crashed consumer keeps its partitions before they move.'),
+    .default(6000)
+    .describe(
+      "Kafka group session timeout: how long a crashed consumer keeps its partitions before they move, and how long the group waits for a member lost in a broker restart before the survivors rejoin (6 s, the broker's minimum: back within 10 s).",
+    ),
   CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3).describe('Partitions processed concurrently.'),
   CONSUMER_CHUNK_SIZE: z.coerce
     .number()
