@@ -162,11 +162,26 @@ const withMemory = (request: string, limit: string): Resources => ({
   limits: { ...DEFAULT_RESOURCES.limits, memory: limit },
 });
 
-const common = { destination: SEED_DESTINATION, autoscaling: SEED_AUTOSCALING } as const;
+const common = { destination: SEED_DESTINATION } as const;
+
+/**
+ * HPA bounds from the capacity model (bench/CAPACITY.md, from `npm run bench:mixed` on
+ * 2026-12-01): CPU target 60 % (the model's headroom per replica, below the seed's 70 %) and
+ * maxReplicas = the replicas 100,000 requests/s of the mix needs at that target; min 2 as the
+ * seed (a PDB keeps one during disruptions). The seed's scaling behaviour and memory target stay.
+ */
+export const CAPACITY_CPU_TARGET = 60;
+export const CAPACITY_MAX_REPLICAS = { member: 51, content: 59, timeline: 148, image: 10, search: 11, activity: 5, gateway: 117 } as const;
+const sizedFor = (name: keyof typeof CAPACITY_MAX_REPLICAS): AutoscalingPolicy => ({
+  ...SEED_AUTOSCALING,
+  cpuUtilization: CAPACITY_CPU_TARGET,
+  maxReplicas: CAPACITY_MAX_REPLICAS[name],
+});
 
 export const SERVICES: readonly ServicePolicy[] = [
   {
     ...common,
+    autoscaling: sizedFor('member'),
     name: 'member',
     grpcPort: 50051,
     metricsPort: 9451,
@@ -190,6 +205,7 @@ export const SERVICES: readonly ServicePolicy[] = [
   },
   {
     ...common,
+    autoscaling: sizedFor('content'),
     name: 'content',
     grpcPort: 50052,
     metricsPort: 9452,
@@ -209,6 +225,7 @@ export const SERVICES: readonly ServicePolicy[] = [
   },
   {
     ...common,
+    autoscaling: sizedFor('timeline'),
     name: 'timeline',
     grpcPort: 50053,
     metricsPort: 9453,
@@ -225,6 +242,7 @@ export const SERVICES: readonly ServicePolicy[] = [
   },
   {
     ...common,
+    autoscaling: sizedFor('image'),
     name: 'image',
     grpcPort: 50054,
     metricsPort: 9454,
@@ -245,6 +263,7 @@ export const SERVICES: readonly ServicePolicy[] = [
   },
   {
     ...common,
+    autoscaling: sizedFor('search'),
     name: 'search',
     grpcPort: 50055,
     metricsPort: 9455,
@@ -260,6 +279,7 @@ export const SERVICES: readonly ServicePolicy[] = [
   },
   {
     ...common,
+    autoscaling: sizedFor('activity'),
     name: 'activity',
     grpcPort: 50056,
     metricsPort: 9456,
@@ -281,7 +301,7 @@ export const EDGE = {
   /** /metrics lives here, off the port the ingress routes to (the edge's METRICS_PORT). */
   metricsPort: 9450,
   resources: DEFAULT_RESOURCES,
-  autoscaling: SEED_AUTOSCALING,
+  autoscaling: sizedFor('gateway'),
   hosts: ['dailyfeed.local', '*'],
   // §9.1's ingress route to the frontend: timeout 30s, 3 retries of 10s. A 502/503/504 may come
   // after the edge already forwarded a write, so `gateway-error` is retried only for requests that

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { GENERATED_DIR } from '../src/generate.ts';
 import { committedDocs, find } from './manifest-support.ts';
+import { CAPACITY_MAX_REPLICAS } from '../src/policy.ts';
 
 const docs = committedDocs();
 const FULL = ['gateway-error', 'connect-failure', 'refused-stream', '5xx', 'retriable-4xx', 'reset'];
@@ -75,16 +76,16 @@ describe('DestinationRule per service (seed)', () => {
   }
 });
 
-describe('HPA (seed sample, §9.3)', () => {
-  for (const name of [...Object.keys(SEED_TABLE), 'gateway']) {
-    test(`when dailyfeed-${name} autoscales, then it is min 2, max 10, CPU 70 %, memory 80 % with the seed's behavior`, () => {
+describe('HPA (seed sample §9.3, bounds from the capacity model)', () => {
+  for (const name of [...Object.keys(SEED_TABLE), 'gateway'] as (keyof typeof CAPACITY_MAX_REPLICAS)[]) {
+    test(`when dailyfeed-${name} autoscales, then it is min 2, max from bench/CAPACITY.md, CPU 60 %, memory 80 % with the seed's behavior`, () => {
       const hpa = find(docs, 'HorizontalPodAutoscaler', `dailyfeed-${name}`) as { spec: Record<string, unknown> };
       assert.deepEqual(hpa.spec, {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `dailyfeed-${name}` },
         minReplicas: 2,
-        maxReplicas: 10,
+        maxReplicas: CAPACITY_MAX_REPLICAS[name],
         metrics: [
-          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } },
           { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
         ],
         behavior: {
