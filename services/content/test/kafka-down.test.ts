@@ -24,8 +24,8 @@ describe('content-svc with Kafka down', () => {
     const alice = await createMember(stack.member.address, 'kafkadown');
     const { post } = await api.createPost({ content: 'written while Kafka is down' }, alice.md());
     assert.ok(post?.id);
-    // The event's payload (a MemberActivityEvent) carries the post id as text.
-    const rows = await stack.sql<{ state: string }>(`select state from content.outbox where position(convert_to(?, 'UTF8') in payload) > 0`, [post.id]);
+    // Its POST_CREATE row, by the exact message key (other suites' rows share the test database).
+    const rows = await stack.sql<{ state: string }>(`select state from content.outbox where message_key = ?`, [`member_activity:kafka_event:POST_CREATE###${post.id}###${alice.id}`]);
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.state, 'PENDING');
   });
