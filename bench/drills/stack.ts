@@ -173,11 +173,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // Timeline's migration grants its read-only role on content's tables, so it runs last.
   await Promise.all((['member', 'content', 'search', 'activity'] as const).map((name) => migrate(options, name)));
   await migrate(options, 'timeline');
-  await get('member').start();
-  await options.kafkaUp;
-  // content creates today's and tomorrow's day topics, which the consumers subscribe to.
-  await get('content').start();
-  await Promise.all((['timeline', 'search', 'activity', 'gateway'] as const).map((name) => get(name).start()));
+  try {
+    await get('member').start();
+    await options.kafkaUp;
+    // content creates today's and tomorrow's day topics, which the consumers subscribe to.
+    await get('content').start();
+    await Promise.all((['timeline', 'search', 'activity', 'gateway'] as const).map((name) => get(name).start()));
+  } catch (err: unknown) {
+    // A component that did not come up fails the start: the ones that did must not outlive it.
+    await Promise.all([...components.values()].map((c) => c.kill('SIGKILL')));
+    throw err;
+  }
 
   const stack: Stack = {
     edge: `http://127.0.0.1:${gatewayPort}`,
