@@ -15,7 +15,7 @@ const WHAT: Record<DrillName, string> = {
   postgres: 'when PostgreSQL becomes unreachable mid-burst, then requests fail with 503 (never 500) and nothing acknowledged is lost',
   redis: 'when Redis restarts empty mid-burst, then revoked tokens stay refused and no event is lost',
   poison: 'when a poison message lands on the day topic, then it is parked and every other event is stored once',
-  overload: 'when the edge is offered twice its saturation, then the excess is shed with 503 + Retry-After and admitted p99 stays within 2x',
+  overload: 'when the edge is offered twice its saturation, then the excess is shed with 503 + Retry-After and nothing is lost (the p99 ratio is printed; the full drills judge it)',
 };
 
 describe('fault drills (short)', () => {
