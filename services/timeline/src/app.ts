@@ -78,7 +78,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     retentionDays: config.TOPIC_RETENTION_DAYS,
     refreshMs: config.TOPIC_REFRESH_MS,
     chunkSize: config.FANOUT_CHUNK_SIZE,
-    listener: createFanoutListener({ posts, feeds, members, metrics, heavyFollowers: config.FANOUT_HEAVY_FOLLOWERS, log }),
+    listener: createFanoutListener({ posts, feeds, metrics, heavyFollowers: config.FANOUT_HEAVY_FOLLOWERS, log }),
     heal: () => feeds.markFeedsStale(),
     metrics,
     log,

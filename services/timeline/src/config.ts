@@ -62,7 +62,7 @@ const schema = z.object({
     .min(1)
     .max(10_000)
     .default(2000)
-    .describe("Authors with this many followers or more are not fanned out: their posts are merged into followers' pages at read time."),
+    .describe("Authors with this many readers (followers whose follow feed is stored, i.e. who read it within FEED_TTL_HOURS) or more are not fanned out: their posts are merged into followers' pages at read time."),
   FANOUT_GROUP_ID: z.string().min(1).default('timeline-fanout').describe('Kafka consumer group of the fan-out consumer.'),
   FANOUT_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(500).describe('Events applied (and committed) together by the fan-out consumer.'),
   ACTIVITY_TOPIC_PREFIX: z

@@ -56,6 +56,33 @@ describe('timeline-svc stored follow feed', () => {
     assert.equal(await h.redis.zcard(`timeline:feed:{${reader.id}}`), 2, 'redelivered events add nothing');
   });
 
+  it('when a member follows an author after their feed was stored, then the next read joins the author\'s readers and later posts are fanned out to it', async () => {
+    const [reader, first, later] = await Promise.all([h.newMember(), h.newMember(), h.newMember()]);
+    await h.follow(reader, first);
+    const p1 = await fx.post({ authorId: first.id, createdAt: at(base, 1) });
+    assert.deepEqual(ids((await feed(reader)).content), [p1]);
+    assert.equal(await h.redis.zscore(`timeline:readers:{${later.id}}`, reader.id), null, 'not a reader of an author not followed');
+    await h.follow(reader, later);
+    const p2 = await fx.post({ authorId: later.id, createdAt: at(base, 2) });
+    await until('rebuilt with the new following list', async () => ids((await feed(reader)).content).length === 2);
+    assert.notEqual(await h.redis.zscore(`timeline:readers:{${later.id}}`, reader.id), null, 'the rebuild joined the readers');
+    const p3 = await fx.post({ authorId: later.id, content: 'after the follow' });
+    await until('fanned out', async () => (await h.redis.zscore(`timeline:feed:{${reader.id}}`, padded(p3))) !== null);
+    assert.deepEqual(ids((await feed(reader)).content), [p3, p2, p1]);
+  });
+
+  it('when an author posts, then only followers with a stored feed are written to: a follower who never read gets no list', async () => {
+    const [reader, idle, author] = await Promise.all([h.newMember(), h.newMember(), h.newMember()]);
+    await h.follow(reader, author);
+    await h.follow(idle, author);
+    assert.deepEqual((await feed(reader)).content, []);
+    const p = await fx.post({ authorId: author.id, content: 'to readers' });
+    await until('fanned out', async () => (await h.redis.zscore(`timeline:feed:{${reader.id}}`, padded(p))) !== null);
+    assert.deepEqual(await h.redis.zrange(`timeline:readers:{${author.id}}`, 0, -1), [reader.id]);
+    assert.equal(await h.redis.exists(`timeline:feed:{${idle.id}}`), 0);
+    assert.deepEqual(ids((await feed(idle)).content), [p], 'the idle follower\'s first read builds the feed from PostgreSQL');
+  });
+
   it('when an author deletes a post, then POST_DELETE removes it from the stored feeds', async () => {
     const [reader, author] = await Promise.all([h.newMember(), h.newMember()]);
     await h.follow(reader, author);
@@ -111,13 +138,14 @@ describe('timeline-svc stored follow feed', () => {
     assert.deepEqual(ids(pulled.content), [second, first]);
   });
 
-  it('when an author has FANOUT_HEAVY_FOLLOWERS followers, then their posts are kept in their own list and merged into followers\' pages in order', async () => {
+  it('when an author has FANOUT_HEAVY_FOLLOWERS readers, then their posts are kept in their own list and merged into followers\' pages in order', async () => {
     const [reader, f2, f3, heavy, normal] = await Promise.all([h.newMember(), h.newMember(), h.newMember(), h.newMember(), h.newMember()]);
     for (const follower of [reader, f2, f3]) await h.follow(follower, heavy);
     await h.follow(reader, normal);
     const n1 = await fx.post({ authorId: normal.id, createdAt: at(base, 1) });
     const h1 = await fx.post({ authorId: heavy.id, createdAt: at(base, 2) });
     assert.deepEqual(ids((await feed(reader)).content), [h1, n1]);
+    for (const follower of [f2, f3]) assert.deepEqual(ids((await feed(follower)).content), [h1], 'a read stores the feed: its owner becomes a reader');
     const h2 = await fx.post({ authorId: heavy.id, content: 'pulled' });
     await until('marked heavy', async () => (await h.redis.sismember('timeline:heavy-authors', heavy.id)) === 1);
     const n2 = await fx.post({ authorId: normal.id, content: 'pushed' });

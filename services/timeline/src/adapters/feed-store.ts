@@ -7,6 +7,9 @@
 // Per list two keys in one Redis Cluster slot (hash tag on the owner id):
 //   timeline:{kind}:{id}        sorted set, member = zero-padded post id, score = created_at in µs
 //   timeline:{kind}meta:{id}    hash: fp (following fingerprint, feeds only), complete (0/1)
+// Per author one more key, the fan-out's address list:
+//   timeline:readers:{author}   sorted set, member = a member whose stored feed was built with
+//                               this author in its following list, score = that build's time (ms)
 // A list is valid while its meta hash exists; both expire together (LIST_TTL). The sorted set
 // keeps at most `cap` entries, the newest; trimming marks the list incomplete.
 // Only ids and times live here, never post bodies: rows are always read fresh from PostgreSQL.
@@ -55,10 +58,23 @@ export interface FeedStore {
    * calls it when it abandons a chunk, whose posts would otherwise be missing from the feeds.
    */
   markFeedsStale(): Promise<void>;
+  /**
+   * Records that `memberId`'s feed, built now, follows `authorIds`: the fan-out of their posts
+   * goes to it (see readers). Called right after the feed is stored.
+   */
+  subscribe(memberId: string, authorIds: readonly string[]): Promise<void>;
+  /**
+   * The members whose stored feed may want this author's posts: every feed built with the author
+   * in its following list and not yet expired. It can name a feed that has since dropped the
+   * author (an unfollow; readers drop such posts) or expired early (adds skip missing lists); it
+   * never misses a live feed that follows the author.
+   */
+  readers(authorId: string): Promise<string[]>;
 }
 
 const listKey = (kind: ListKind, id: string): string => `timeline:${kind}:{${id}}`;
 const metaKey = (kind: ListKind, id: string): string => `timeline:${kind}meta:{${id}}`;
+const readersKey = (authorId: string): string => `timeline:readers:{${authorId}}`;
 const HEAVY_KEY = 'timeline:heavy-authors';
 // Feeds built before this time (ms, set by markFeedsStale) are stale.
 const STALE_KEY = 'timeline:feeds-stale-before';
@@ -203,6 +219,26 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
       await redis.set(STALE_KEY, String(t));
       stale = { before: t, at: t };
     },
+
+    async subscribe(memberId, authorIds) {
+      if (authorIds.length === 0) return;
+      const t = now();
+      const pipeline = redis.pipeline();
+      for (const authorId of authorIds) {
+        pipeline.zadd(readersKey(authorId), t, memberId);
+        pipeline.pexpire(readersKey(authorId), ttlMs);
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+    },
+
+    async readers(authorId) {
+      // A feed lives ttlMs from its build and every rebuild moves its score up, so an entry older
+      // than that names an expired feed: dropped here, in the same round trip.
+      const replies = (await redis.multi().zremrangebyscore(readersKey(authorId), '-inf', `(${now() - ttlMs}`).zrange(readersKey(authorId), 0, -1).exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      return replies[1]?.[1] as string[];
+    },
   };
   // Every failure of this store surfaces as one type, whatever ioredis threw.
   const guarded =
@@ -223,5 +259,7 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
     heavyAuthors: guarded(store.heavyAuthors.bind(store)),
     markHeavy: guarded(store.markHeavy.bind(store)),
     markFeedsStale: guarded(store.markFeedsStale.bind(store)),
+    subscribe: guarded(store.subscribe.bind(store)),
+    readers: guarded(store.readers.bind(store)),
   };
 }

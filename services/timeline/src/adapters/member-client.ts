@@ -29,11 +29,6 @@ export interface MemberDirectory {
   authenticate(fwd: Forwarded): Promise<AuthenticatedCaller>;
   summariesByIds(ids: readonly string[], fwd: Forwarded): Promise<Map<string, AuthorSummary>>;
   followingIds(memberId: string, fwd: Forwarded): Promise<string[]>;
-  /**
-   * A member's followers (ListFollowerIds, paged). When there are `atMost` or more, answers only
-   * the total (ids undefined): the caller treats such an author as heavy and needs no list.
-   */
-  followerIds(memberId: string, atMost: number, fwd: Forwarded): Promise<{ total: number; ids: string[] | undefined }>;
   /** False when member-svc says MEMBER_NOT_FOUND. */
   exists(memberId: string, fwd: Forwarded): Promise<boolean>;
   close(): void;
@@ -85,22 +80,6 @@ export function connectMemberDirectory(address: string, deadlineMs: number, chan
     async followingIds(memberId, fwd) {
       const res = await call<{ memberIds: string[] }>((md, opts, cb) => client.listFollowingIds({ memberId }, md, opts, cb), fwd);
       return res.memberIds;
-    },
-    async followerIds(memberId, atMost, fwd) {
-      const ids: string[] = [];
-      let after = '0';
-      for (;;) {
-        const res = await call<{ memberIds: string[]; hasMore: boolean; total: string }>(
-          (md, opts, cb) => client.listFollowerIds({ memberId, afterMemberId: after, limit: 10_000 }, md, opts, cb),
-          fwd,
-        );
-        const total = Number(res.total);
-        if (total >= atMost) return { total, ids: undefined };
-        ids.push(...res.memberIds);
-        const last = res.memberIds[res.memberIds.length - 1];
-        if (!res.hasMore || last === undefined) return { total, ids };
-        after = last;
-      }
     },
     async exists(memberId, fwd) {
       try {

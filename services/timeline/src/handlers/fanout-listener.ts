@@ -1,19 +1,19 @@
 // Fan-out on write: applies content's POST_CREATE and POST_DELETE events to the stored lists.
 //
 // POST_CREATE: the post is read from content's tables (its exact created_at orders the feeds, and
-// a post deleted meanwhile is skipped), then added to the feed of each follower of its author
-// (member-svc ListFollowerIds, asked fresh so a follow a moment ago counts) that has a stored
-// feed; members without one get theirs built from PostgreSQL on their next read. An author with
-// FANOUT_HEAVY_FOLLOWERS or more followers is marked heavy: their posts go to their own list,
-// which readers merge in.
+// a post deleted meanwhile is skipped), then added to the stored feed of each of its author's
+// readers: the members whose feed was built with the author in its following list (feed-store.ts
+// keeps that list per author; a rebuild joins it). Members without a stored feed get theirs built
+// from PostgreSQL on their next read, and a follow a moment ago changes the follower's following
+// list, so their next read rebuilds the feed and joins. Only stored feeds cost anything: no call
+// to member-svc, no write for a follower who is not reading. An author with FANOUT_HEAVY_FOLLOWERS
+// or more readers is marked heavy: their posts go to their own list, which readers merge in.
 // POST_DELETE: the post leaves the author's list and its followers' feeds (reads drop deleted
 // rows anyway; this keeps pages from needing a refill).
 // Everything here is idempotent (sorted-set adds and removes), so redelivery after a crash or a
 // retry of a failed chunk is harmless. A failure throws and the consumer retries the chunk.
-import { randomUUID } from 'node:crypto';
 import { MemberActivityEvent, MemberActivityType } from '@dailyfeed/gen/events/v1/member_activity';
 import type { FeedStore } from '../adapters/feed-store.ts';
-import type { MemberDirectory } from '../adapters/member-client.ts';
 import type { FanoutMetrics } from '../adapters/metrics.ts';
 import type { PostsReader } from '../adapters/posts-reader.ts';
 import type { FeedEntry } from '../domain/feed.ts';
@@ -28,7 +28,6 @@ export type FanoutListener = (messages: readonly InboundMessage[]) => Promise<vo
 export interface FanoutDeps {
   readonly posts: Pick<PostsReader, 'entriesByIds'>;
   readonly feeds: FeedStore;
-  readonly members: Pick<MemberDirectory, 'followerIds'>;
   readonly metrics: FanoutMetrics;
   readonly heavyFollowers: number;
   readonly log: { warn(obj: object, msg: string): void };
@@ -48,12 +47,13 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 export function createFanoutListener(deps: FanoutDeps): FanoutListener {
   const { feeds, metrics } = deps;
 
-  /** The author's followers, or undefined for a heavy author (marked so on the way). */
+  /** The author's readers, or undefined for a heavy author (marked so on the way). */
   const followersOf = async (authorId: string): Promise<string[] | undefined> => {
     if ((await feeds.heavyAuthors()).has(authorId)) return undefined;
-    const { ids } = await deps.members.followerIds(authorId, deps.heavyFollowers, { authorization: undefined, requestId: `fanout-${randomUUID()}` });
-    if (ids === undefined) await feeds.markHeavy(authorId);
-    return ids;
+    const ids = await feeds.readers(authorId);
+    if (ids.length < deps.heavyFollowers) return ids;
+    await feeds.markHeavy(authorId);
+    return undefined;
   };
 
   const created = async (postIds: readonly string[]): Promise<void> => {

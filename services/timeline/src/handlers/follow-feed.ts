@@ -16,9 +16,11 @@
 // - A feed remembers the fingerprint of the following list it was built for. The list comes from
 //   member-svc (cached FOLLOWING_CACHE_TTL_MS); any follow or unfollow changes it and the next
 //   read rebuilds the feed from PostgreSQL, so a new followee's older posts show too.
-// - A rebuild reads a snapshot; a post committed meanwhile whose event was fanned out before the
-//   new feed existed would be lost, so the rebuild reads the last minute of posts again after
-//   storing the feed (fan-out of the same post twice is a no-op).
+// - The fan-out finds the feeds to add a post to in the author's readers list (feed-store.ts),
+//   which a rebuild joins right after storing the feed. A rebuild reads a snapshot; a post
+//   committed meanwhile whose event was fanned out before the feed joined would be lost, so the
+//   rebuild reads the last minute of posts again after joining (fan-out of the same post twice is
+//   a no-op).
 // - Pages beyond what Redis holds (deep pages past the cap) and any Redis failure are served by
 //   the pull query in PostgreSQL: slower, never wrong.
 import { FeedStoreUnavailable, type FeedStore, type ListKind, type StoredList } from '../adapters/feed-store.ts';
@@ -61,6 +63,8 @@ export function createFollowFeed(deps: FollowFeedDeps): FollowFeed {
     const entries = await posts.feedEntries(authorIds, cap);
     const complete = entries.length < cap;
     await feeds.replace(kind, owner, fp, entries, complete);
+    // From here on the fan-out addresses this feed; a post it fanned out just before is read below.
+    if (kind === 'feed') await feeds.subscribe(owner, authorIds);
     const recent = await posts.feedEntries(authorIds, cap, new Date(startedAt - REBUILD_OVERLAP_MS));
     await feeds.add(kind, [owner], recent);
     const merged = mergeNewest([entries, recent], cap);
