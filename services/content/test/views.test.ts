@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgres.ts';
 import { knexOf, query } from '../src/adapters/sql.ts';
-import { PENDING_VIEWS_KEY, PROCESSING_PREFIX } from '../src/adapters/view-flusher.ts';
+import { createViewFlusher, PENDING_VIEWS_KEY, PROCESSING_KEYS, PROCESSING_PREFIX } from '../src/adapters/view-flusher.ts';
 import { startService } from '../src/app.ts';
 import { contentConfig, eventually, TEST_DATABASE_URL } from './helpers.ts';
 
@@ -45,6 +45,22 @@ describe('content-svc post views', () => {
     assert.equal(await views(a), '5');
     assert.equal(await views(b), '1');
     assert.equal(await redis.exists(leftover), 0);
+  });
+
+  it('when a flusher died holding views, then a later flush applies them from the list of processing keys, without scanning the keyspace after its first flush', async () => {
+    const flusher = createViewFlusher(redis, knexOf(pg), 60_000);
+    await flusher.flush(); // the first flush of a process scans once for unlisted leftovers
+    const scans = async () => Number(/cmdstat_scan:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const scansBefore = await scans();
+    const id = await newPost();
+    const leftover = `${PROCESSING_PREFIX}${Date.now() - 3_600_000}:died`;
+    await redis.multi().hset(leftover, id, '4').zadd(PROCESSING_KEYS, Date.now() - 3_600_000, leftover).exec();
+    await redis.hincrby(PENDING_VIEWS_KEY, id, 1);
+    for (let i = 0; i < 5; i += 1) await flusher.flush();
+    assert.equal(await views(id), '5');
+    assert.equal(await redis.exists(leftover), 0);
+    assert.equal(await redis.zscore(PROCESSING_KEYS, leftover), null, 'applied keys leave the list');
+    assert.equal(await scans(), scansBefore, 'flushes after the first never SCAN');
   });
 
   it('when the service runs, then its timer flushes pending views', async () => {
