@@ -47,8 +47,8 @@ const schema = z.object({
     .int()
     .min(20)
     .max(10_000)
-    .default(800)
-    .describe('Posts kept per stored follow feed and per heavy author list (newest first); deeper pages are read from PostgreSQL.'),
+    .default(120)
+    .describe("Posts kept per stored follow feed and per heavy author list (newest first); deeper pages are read from PostgreSQL. Up to 128 Redis keeps a sorted set in its compact listpack encoding (zset-max-listpack-entries): 120 ids take 4.2 KB, 800 take 99.9 KB, so the default holds six pages of 20 for a 24th of the memory."),
   FEED_TTL_HOURS: z.coerce
     .number()
     .int()

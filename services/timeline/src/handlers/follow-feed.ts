@@ -3,7 +3,7 @@
 // Why: pulling (a per-author merge inside PostgreSQL over every followed author, posts_author_recent_idx)
 // cost 7-11 ms of database CPU per page on the bench data set, which caps the feed near 130
 // pages/s on this machine. Instead each member's feed is kept in Redis as a sorted set of post ids
-// (feed-store.ts), capped at FEED_CAP (800): the fan-out consumer adds every new post of a normal
+// (feed-store.ts), capped at FEED_CAP (120 by default: six pages of 20, small enough for Redis's compact encoding): the fan-out consumer adds every new post of a normal
 // author to their followers' feeds, while authors with FANOUT_HEAVY_FOLLOWERS or more followers
 // keep one list of their own that readers merge in (a post of theirs would otherwise cost
 // thousands of writes). A page is then one Redis round trip for ids plus one prepared statement
