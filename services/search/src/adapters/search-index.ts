@@ -4,42 +4,8 @@
 // text (ILIKE, served by the trigram index) — the original matched unanchored substrings.
 import type { IndexChange } from '../domain/index-event.ts';
 import { likePattern } from '../domain/index-event.ts';
+import type { IndexedComment, SearchIndex } from '../domain/search-engine.ts';
 import type { Sql } from './sql.ts';
-
-export interface IndexedComment {
-  readonly commentId: string;
-  readonly postId: string;
-  readonly parentId: string | null;
-  readonly authorId: string;
-  readonly content: string;
-  readonly depth: number;
-  readonly replyCount: number;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
-
-export interface IndexedPost {
-  readonly postId: string;
-  readonly authorId: string;
-  readonly content: string;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
-
-export interface IdPage<T> {
-  readonly rows: T[];
-  readonly total: number;
-}
-
-export interface SearchIndex {
-  /** Applies the changes in order in one transaction (one commit for a fetched batch). */
-  applyMany(changes: readonly IndexChange[]): Promise<void>;
-  searchPosts(keyword: string, limit: number, offset: number): Promise<IdPage<IndexedPost>>;
-  searchComments(keyword: string, limit: number, offset: number): Promise<IdPage<IndexedComment>>;
-  postComments(postId: string, limit: number, offset: number): Promise<IdPage<IndexedComment>>;
-  commentLikeCounts(ids: readonly string[]): Promise<Map<string, number>>;
-  ping(): Promise<void>;
-}
 
 const POST_MATCH = `not p.is_deleted and (p.tsv @@ plainto_tsquery('simple', ?) or p.content ilike ? escape '\\')`;
 // Comments of a deleted post never match, whichever event arrived first.
@@ -94,7 +60,7 @@ export function createSearchIndex(sql: Sql): SearchIndex {
            on conflict (post_id) do update set content = excluded.content, author_id = excluded.author_id,
              updated_at = greatest(search.posts.updated_at, excluded.updated_at), event_at = excluded.event_at
            where not search.posts.is_deleted and search.posts.event_at <= excluded.event_at`,
-          [change.postId, change.authorId, change.content, change.at, change.at, change.at],
+          [change.postId, change.authorId, change.content, change.createdAt ?? change.at, change.at, change.at],
         );
         return;
       case 'delete-post':
@@ -122,7 +88,7 @@ export function createSearchIndex(sql: Sql): SearchIndex {
            where not search.comments.is_deleted and search.comments.event_at <= excluded.event_at`,
           [
             change.commentId, change.postId, change.parentId ?? null, change.authorId, change.content,
-            change.parentId ?? null, change.parentId ?? null, change.at, change.at, change.at, change.parentId ?? null,
+            change.parentId ?? null, change.parentId ?? null, change.createdAt ?? change.at, change.at, change.at, change.parentId ?? null,
           ],
         );
         return;
