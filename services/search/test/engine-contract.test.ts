@@ -101,7 +101,7 @@ for (const engine of ENGINES) {
     });
 
     /** Runs the case against this engine, or skips it visibly with the reason. */
-    const contract = (name: string, body: (e: Engine, t: TestContext) => Promise<void>) =>
+    const contract = (name: string, body: (e: Engine, t: TestContext) => Promise<void>): void => {
       it(name, async (t: TestContext) => {
         if (typeof started === 'string') {
           t.skip(started);
@@ -109,6 +109,7 @@ for (const engine of ENGINES) {
         }
         await body(started, t);
       });
+    };
 
     contract('a post is found by a word in any case, inside a word, and only when every word matches; its fields come back', async ({ index }) => {
       const w = word('Kiwi');

@@ -152,10 +152,10 @@ export function createTypesenseIndex(options: TypesenseOptions, likes: Pick<Sear
     await http.request('POST', `${docs}?action=upsert`, { body: doc });
   };
   const updateWhere = async (filter: string, patch: Partial<Doc>): Promise<void> => {
-    await http.request('PATCH', `${docs}?${new URLSearchParams({ filter_by: filter })}`, { body: patch });
+    await http.request('PATCH', `${docs}?${new URLSearchParams({ filter_by: filter }).toString()}`, { body: patch });
   };
   const search = async (params: Record<string, string>): Promise<SearchResponse> =>
-    (await http.request<SearchResponse>('GET', `${docs}/search?${new URLSearchParams(params)}`))!;
+    (await http.request<SearchResponse>('GET', `${docs}/search?${new URLSearchParams(params).toString()}`))!;
 
   /** Every id matching the filter (all pages). */
   const idsWhere = async (filter: string): Promise<number[]> => {

@@ -44,4 +44,3 @@ export interface SearchIndex {
 
 /** The engines SEARCH_ENGINE selects. */
 export const SEARCH_ENGINES = ['postgres', 'typesense'] as const;
-export type SearchEngineName = (typeof SEARCH_ENGINES)[number];
