@@ -41,15 +41,28 @@ function toComment(row: CommentRow): IndexedComment {
   };
 }
 
+/**
+ * Runs a page's count and rows in one read-only REPEATABLE READ transaction: both see the same
+ * snapshot, so a write the indexer commits between them cannot make the total disagree with the
+ * rows (a page showing a post with total 0). Typesense answers both in one response.
+ */
+function inSnapshot<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  return sql.tx(async (tx) => {
+    await tx.run('set transaction isolation level repeatable read, read only');
+    return fn(tx);
+  });
+}
+
 export function createSearchIndex(sql: Sql): SearchIndex {
-  const commentPage = async (where: string, order: string, params: (string | number)[], limit: number, offset: number) => {
-    const [count] = await sql.query<{ total: string }>(`select count(*) as total from search.comments c where ${where}`, params);
-    const rows = await sql.query<CommentRow>(
-      `select ${COMMENT_COLUMNS} from search.comments c where ${where} order by ${order} limit ? offset ?`,
-      [...params, limit, offset],
-    );
-    return { rows: rows.map(toComment), total: Number(count?.total ?? 0) };
-  };
+  const commentPage = (where: string, order: string, params: (string | number)[], limit: number, offset: number) =>
+    inSnapshot(sql, async (tx) => {
+      const [count] = await tx.query<{ total: string }>(`select count(*) as total from search.comments c where ${where}`, params);
+      const rows = await tx.query<CommentRow>(
+        `select ${COMMENT_COLUMNS} from search.comments c where ${where} order by ${order} limit ? offset ?`,
+        [...params, limit, offset],
+      );
+      return { rows: rows.map(toComment), total: Number(count?.total ?? 0) };
+    });
 
   const apply = async (sql: Sql, change: IndexChange): Promise<void> => {
     switch (change.kind) {
@@ -138,12 +151,14 @@ export function createSearchIndex(sql: Sql): SearchIndex {
 
     async searchPosts(keyword, limit, offset) {
       const params = [keyword, likePattern(keyword)];
-      const [count] = await sql.query<{ total: string }>(`select count(*) as total from search.posts p where ${POST_MATCH}`, params);
-      const rows = await sql.query<{ post_id: string; author_id: string; content: string; created_at: Date; updated_at: Date }>(
-        `select p.post_id, p.author_id, p.content, p.created_at, p.updated_at from search.posts p where ${POST_MATCH}
-         order by p.created_at desc, p.post_id desc limit ? offset ?`,
-        [...params, limit, offset],
-      );
+      const { count, rows } = await inSnapshot(sql, async (tx) => ({
+        count: (await tx.query<{ total: string }>(`select count(*) as total from search.posts p where ${POST_MATCH}`, params))[0],
+        rows: await tx.query<{ post_id: string; author_id: string; content: string; created_at: Date; updated_at: Date }>(
+          `select p.post_id, p.author_id, p.content, p.created_at, p.updated_at from search.posts p where ${POST_MATCH}
+           order by p.created_at desc, p.post_id desc limit ? offset ?`,
+          [...params, limit, offset],
+        ),
+      }));
       const posts = rows.map((r) => ({
         postId: String(r.post_id),
         authorId: String(r.author_id),
