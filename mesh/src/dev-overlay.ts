@@ -19,7 +19,8 @@ const KAFKA = 'dailyfeed-kafka';
 // the services' sidecars detect that and connect without TLS.
 const NO_SIDECAR = { 'sidecar.istio.io/inject': 'false' };
 
-function store(name: string, port: number, container: IContainer, volumeClaim: boolean): [StatefulSet, Service] {
+/** A single-replica store without a sidecar and its Service (also used by the Typesense overlay). */
+export function store(name: string, port: number, container: IContainer, volumeClaim: boolean): [StatefulSet, Service] {
   const labels = { app: name, 'app.kubernetes.io/part-of': 'dailyfeed' };
   const set = new StatefulSet({
     metadata: { name, namespace: NAMESPACE, labels },

@@ -1,5 +1,5 @@
 // Composition root: builds search-svc's dependencies from a Config, starts the gRPC server, the
-// indexer (Kafka -> PostgreSQL full-text index) and the metrics listener, and returns a stop()
+// indexer (Kafka -> the search engine SEARCH_ENGINE selects) and the metrics listener, and returns a stop()
 // that runs the shutdown sequence. main.ts and the component tests both start the service
 // through here, so tests run the real wiring.
 import { readFileSync } from 'node:fs';
@@ -13,9 +13,11 @@ import { connectPostgres } from './adapters/postgres.ts';
 import { connectKafka, listenerKafka } from './adapters/kafka.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
 import { createSearchIndex } from './adapters/search-index.ts';
-import { createSql } from './adapters/sql.ts';
+import { createSql, type Sql } from './adapters/sql.ts';
+import { createTypesenseIndex, ensureCollection } from './adapters/typesense-index.ts';
 import { connectPostReader } from './adapters/timeline-client.ts';
 import type { Config } from './config.ts';
+import type { SearchIndex } from './domain/search-engine.ts';
 import { createServer, SERVICE_NAME } from './server.ts';
 
 export interface RunningService {
@@ -26,12 +28,18 @@ export interface RunningService {
 
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
   const pg = await connectPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  let index: SearchIndex;
+  try {
+    index = await createEngine(config, createSql(pg));
+  } catch (err: unknown) {
+    await pg.close();
+    throw err;
+  }
   const redis = connectRedis(config.REDIS_URL);
   redis.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
   await waitForRedis(redis, 3000);
   const kafka = connectKafka(config.KAFKA_BROKERS, 'search-svc');
   const metrics = createMetrics('search');
-  const index = createSearchIndex(createSql(pg));
   const members = connectMemberDirectory(config.MEMBER_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE));
   const posts = connectPostReader(config.TIMELINE_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcServiceConfig(config.TIMELINE_GRPC_CONFIG_FILE));
   const health = createHealth(
@@ -40,6 +48,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       // Readiness = what the search RPCs need. Kafka feeds the indexer, which waits out an outage;
       // no RPC uses Redis.
       { name: 'postgres', check: () => pg.ping() },
+      ...(config.SEARCH_ENGINE === 'typesense' ? [{ name: 'typesense', check: () => index.ping() }] : []),
     ],
     log,
   );
@@ -84,6 +93,18 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { grpcPort, metricsPort, stop };
+}
+
+/**
+ * The index behind the RPCs and the indexer. Typesense: its collection is created if missing
+ * (boot fails if Typesense cannot be reached), and comment likes stay in PostgreSQL.
+ */
+export async function createEngine(config: Config, sql: Sql): Promise<SearchIndex> {
+  const postgres = createSearchIndex(sql);
+  if (config.SEARCH_ENGINE === 'postgres') return postgres;
+  const options = { url: config.TYPESENSE_URL, apiKey: config.TYPESENSE_API_KEY, collection: config.TYPESENSE_COLLECTION, timeoutMs: config.TYPESENSE_TIMEOUT_MS };
+  await ensureCollection(options);
+  return createTypesenseIndex(options, postgres);
 }
 
 /** Channel options carrying the mesh-generated grpc-js service config read from `file` ("" = defaults). */

@@ -1,6 +1,7 @@
 // search-svc configuration: parsed once from the environment, validated, typed. Boot fails with
 // one line per problem. Every key is documented here and in the README's configuration table.
 import { z } from 'zod';
+import { SEARCH_ENGINES } from './domain/search-engine.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -40,6 +41,25 @@ const schema = z.object({
   SEARCH_GROUP_ID: z.string().min(1).default('search-indexer-search-svc').describe('Kafka consumer group of the indexer.'),
   TOPIC_RETENTION_DAYS: z.coerce.number().int().min(1).default(7).describe('Day topics older than this are not subscribed (topic retention).'),
   TOPIC_REFRESH_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the indexer looks for new day topics.'),
+  SEARCH_ENGINE: z
+    .enum(SEARCH_ENGINES)
+    .default('postgres')
+    .describe('Search engine behind the gRPC API: `postgres` (full-text search in the `search` schema) or `typesense` (needs TYPESENSE_URL and TYPESENSE_API_KEY; comment likes stay in PostgreSQL).'),
+  TYPESENSE_URL: z
+    .union([z.literal(''), z.url({ protocol: /^https?$/ })])
+    .default('')
+    .describe('Typesense base URL (http://host:8108); required when SEARCH_ENGINE=typesense.'),
+  TYPESENSE_API_KEY: z.string().default('').describe('Typesense API key (admin key: the collection is created at start if missing); required when SEARCH_ENGINE=typesense.'),
+  TYPESENSE_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1-64)')
+    .default('dailyfeed_search')
+    .describe('Typesense collection holding posts and comments.'),
+  TYPESENSE_TIMEOUT_MS: z.coerce.number().int().min(50).default(2000).describe('Deadline of each Typesense request; past it the RPC fails UNAVAILABLE.'),
+  CONTENT_READ_DATABASE_URL: z
+    .union([z.literal(''), z.url({ protocol: /^postgres(ql)?$/ })])
+    .default('')
+    .describe('PostgreSQL URL `node src/main.ts reindex` reads content.posts and content.comments from; "" = DATABASE_URL.'),
   LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce
@@ -48,6 +68,13 @@ const schema = z.object({
     .min(100)
     .default(10000)
     .describe('Graceful-shutdown deadline; in-flight calls are cancelled after it.'),
+});
+
+// Typesense settings are required only when it is the engine.
+const checked = schema.superRefine((c, ctx) => {
+  if (c.SEARCH_ENGINE !== 'typesense') return;
+  if (c.TYPESENSE_URL === '') ctx.addIssue({ code: 'custom', path: ['TYPESENSE_URL'], message: 'required when SEARCH_ENGINE=typesense' });
+  if (c.TYPESENSE_API_KEY === '') ctx.addIssue({ code: 'custom', path: ['TYPESENSE_API_KEY'], message: 'required when SEARCH_ENGINE=typesense' });
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -62,7 +89,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const result = schema.safeParse(env);
+  const result = checked.safeParse(env);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }

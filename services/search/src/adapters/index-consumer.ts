@@ -17,7 +17,7 @@ import { MemberActivityEvent } from '@dailyfeed/gen/events/v1/member_activity';
 import { indexChangeOf, type IndexChange } from '../domain/index-event.ts';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
 import { lazyAdmin } from './kafka.ts';
-import type { SearchIndex } from './search-index.ts';
+import type { SearchIndex } from '../domain/search-engine.ts';
 
 const FETCH_MIN_BYTES = 64 * 1024;
 const SESSION_TIMEOUT_MS = 6000;

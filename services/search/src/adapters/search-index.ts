@@ -4,42 +4,8 @@
 // text (ILIKE, served by the trigram index) — the original matched unanchored substrings.
 import type { IndexChange } from '../domain/index-event.ts';
 import { likePattern } from '../domain/index-event.ts';
+import type { IndexedComment, SearchIndex } from '../domain/search-engine.ts';
 import type { Sql } from './sql.ts';
-
-export interface IndexedComment {
-  readonly commentId: string;
-  readonly postId: string;
-  readonly parentId: string | null;
-  readonly authorId: string;
-  readonly content: string;
-  readonly depth: number;
-  readonly replyCount: number;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
-
-export interface IndexedPost {
-  readonly postId: string;
-  readonly authorId: string;
-  readonly content: string;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
-
-export interface IdPage<T> {
-  readonly rows: T[];
-  readonly total: number;
-}
-
-export interface SearchIndex {
-  /** Applies the changes in order in one transaction (one commit for a fetched batch). */
-  applyMany(changes: readonly IndexChange[]): Promise<void>;
-  searchPosts(keyword: string, limit: number, offset: number): Promise<IdPage<IndexedPost>>;
-  searchComments(keyword: string, limit: number, offset: number): Promise<IdPage<IndexedComment>>;
-  postComments(postId: string, limit: number, offset: number): Promise<IdPage<IndexedComment>>;
-  commentLikeCounts(ids: readonly string[]): Promise<Map<string, number>>;
-  ping(): Promise<void>;
-}
 
 const POST_MATCH = `not p.is_deleted and (p.tsv @@ plainto_tsquery('simple', ?) or p.content ilike ? escape '\\')`;
 // Comments of a deleted post never match, whichever event arrived first.
@@ -75,15 +41,28 @@ function toComment(row: CommentRow): IndexedComment {
   };
 }
 
+/**
+ * Runs a page's count and rows in one read-only REPEATABLE READ transaction: both see the same
+ * snapshot, so a write the indexer commits between them cannot make the total disagree with the
+ * rows (a page showing a post with total 0). Typesense answers both in one response.
+ */
+function inSnapshot<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  return sql.tx(async (tx) => {
+    await tx.run('set transaction isolation level repeatable read, read only');
+    return fn(tx);
+  });
+}
+
 export function createSearchIndex(sql: Sql): SearchIndex {
-  const commentPage = async (where: string, order: string, params: (string | number)[], limit: number, offset: number) => {
-    const [count] = await sql.query<{ total: string }>(`select count(*) as total from search.comments c where ${where}`, params);
-    const rows = await sql.query<CommentRow>(
-      `select ${COMMENT_COLUMNS} from search.comments c where ${where} order by ${order} limit ? offset ?`,
-      [...params, limit, offset],
-    );
-    return { rows: rows.map(toComment), total: Number(count?.total ?? 0) };
-  };
+  const commentPage = (where: string, order: string, params: (string | number)[], limit: number, offset: number) =>
+    inSnapshot(sql, async (tx) => {
+      const [count] = await tx.query<{ total: string }>(`select count(*) as total from search.comments c where ${where}`, params);
+      const rows = await tx.query<CommentRow>(
+        `select ${COMMENT_COLUMNS} from search.comments c where ${where} order by ${order} limit ? offset ?`,
+        [...params, limit, offset],
+      );
+      return { rows: rows.map(toComment), total: Number(count?.total ?? 0) };
+    });
 
   const apply = async (sql: Sql, change: IndexChange): Promise<void> => {
     switch (change.kind) {
@@ -94,7 +73,7 @@ export function createSearchIndex(sql: Sql): SearchIndex {
            on conflict (post_id) do update set content = excluded.content, author_id = excluded.author_id,
              updated_at = greatest(search.posts.updated_at, excluded.updated_at), event_at = excluded.event_at
            where not search.posts.is_deleted and search.posts.event_at <= excluded.event_at`,
-          [change.postId, change.authorId, change.content, change.at, change.at, change.at],
+          [change.postId, change.authorId, change.content, change.createdAt ?? change.at, change.at, change.at],
         );
         return;
       case 'delete-post':
@@ -122,7 +101,7 @@ export function createSearchIndex(sql: Sql): SearchIndex {
            where not search.comments.is_deleted and search.comments.event_at <= excluded.event_at`,
           [
             change.commentId, change.postId, change.parentId ?? null, change.authorId, change.content,
-            change.parentId ?? null, change.parentId ?? null, change.at, change.at, change.at, change.parentId ?? null,
+            change.parentId ?? null, change.parentId ?? null, change.createdAt ?? change.at, change.at, change.at, change.parentId ?? null,
           ],
         );
         return;
@@ -172,12 +151,14 @@ export function createSearchIndex(sql: Sql): SearchIndex {
 
     async searchPosts(keyword, limit, offset) {
       const params = [keyword, likePattern(keyword)];
-      const [count] = await sql.query<{ total: string }>(`select count(*) as total from search.posts p where ${POST_MATCH}`, params);
-      const rows = await sql.query<{ post_id: string; author_id: string; content: string; created_at: Date; updated_at: Date }>(
-        `select p.post_id, p.author_id, p.content, p.created_at, p.updated_at from search.posts p where ${POST_MATCH}
-         order by p.created_at desc, p.post_id desc limit ? offset ?`,
-        [...params, limit, offset],
-      );
+      const { count, rows } = await inSnapshot(sql, async (tx) => ({
+        count: (await tx.query<{ total: string }>(`select count(*) as total from search.posts p where ${POST_MATCH}`, params))[0],
+        rows: await tx.query<{ post_id: string; author_id: string; content: string; created_at: Date; updated_at: Date }>(
+          `select p.post_id, p.author_id, p.content, p.created_at, p.updated_at from search.posts p where ${POST_MATCH}
+           order by p.created_at desc, p.post_id desc limit ? offset ?`,
+          [...params, limit, offset],
+        ),
+      }));
       const posts = rows.map((r) => ({
         postId: String(r.post_id),
         authorId: String(r.author_id),

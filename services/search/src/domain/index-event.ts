@@ -3,7 +3,9 @@
 import { MemberActivityType as T, type MemberActivityEvent } from '@dailyfeed/gen/events/v1/member_activity';
 
 export type IndexChange =
-  | { readonly kind: 'upsert-post'; readonly postId: string; readonly authorId: string; readonly content: string; readonly at: Date }
+  // `at` is the event time that orders writes to one document; `createdAt` (reindex only) is the
+  // document's creation time when it differs from `at` (an edited post), else `at` is used.
+  | { readonly kind: 'upsert-post'; readonly postId: string; readonly authorId: string; readonly content: string; readonly at: Date; readonly createdAt?: Date }
   | { readonly kind: 'delete-post'; readonly postId: string; readonly at: Date }
   | {
       readonly kind: 'upsert-comment';
@@ -13,6 +15,7 @@ export type IndexChange =
       readonly authorId: string;
       readonly content: string;
       readonly at: Date;
+      readonly createdAt?: Date;
     }
   | { readonly kind: 'delete-comment'; readonly commentId: string; readonly postId: string; readonly at: Date }
   | { readonly kind: 'comment-like'; readonly commentId: string; readonly memberId: string; readonly liked: boolean; readonly at: Date }

@@ -7,7 +7,7 @@ import type { CommentResult, PostResult, SearchServiceServer } from '@dailyfeed/
 import type { Post } from '@dailyfeed/gen/timeline/v1/timeline';
 import type { HandlersOf } from '../adapters/grpc-handlers.ts';
 import type { MemberDirectory } from '../adapters/member-client.ts';
-import type { IndexedComment, IndexedPost, SearchIndex } from '../adapters/search-index.ts';
+import type { IndexedComment, IndexedPost, SearchIndex } from '../domain/search-engine.ts';
 import type { PostReader, PostStats } from '../adapters/timeline-client.ts';
 import { idsOrThrow, keywordQueryOrThrow, pageRequestOrThrow, toFullPage } from '../domain/paging.ts';
 
