@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { bearer, newMember } from './support/member-harness.ts';
 import { freePort, spawnService, TEST_DATABASE_URL, type SpawnedService } from './support/spawn-service.ts';
