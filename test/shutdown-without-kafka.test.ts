@@ -57,7 +57,7 @@ describe('shutdown with Kafka gone', () => {
     services.push(await spawnRetrying('search', { ...common, SEARCH_TOPIC_PREFIX: prefix, SEARCH_GROUP_ID: `test-search-${id}`, TIMELINE_ADDR: '127.0.0.1:1' }));
     // Let the consumers join their groups and fetch, so there is a live member to stop.
     await new Promise((r) => setTimeout(r, 5_000));
-  });
+  }, { timeout: 420_000 }); // four boots, each possibly retried, on a loaded machine
 
   after(async () => {
     await Promise.all(services.map((s) => s.kill()));
