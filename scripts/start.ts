@@ -11,6 +11,12 @@
 //                      KAFKA_BROKERS (inherited by every service) instead of infra/infra.sh
 //   KAFKA_PORT         the broker infra/infra.sh brings up (default 9092)
 //
+// `--replicas member=2[,image=3...]` runs that many supervised copies of a service (at most 9).
+// Copy k (k = 2, 3...) is named <svc>-k and listens on the first copy's gRPC and metrics ports
+// + 100·(k−1). Every caller then gets all of them as one grpc-js target
+// (`ipv4:127.0.0.1:50051,127.0.0.1:50151`), balanced round robin under the generated
+// outlier detection (mesh/generated/grpc/<svc>.json), so a failing copy can be ejected.
+//
 // `npm run dev` is `npm start -- --watch`: each service and the edge run under `node --watch`,
 // which restarts that process when one of the files it loaded changes.
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,7 +36,24 @@ if (portBase !== undefined && !(Number.isInteger(portBase) && portBase > 0 && po
 }
 const skipInfra = process.env.SKIP_INFRA === '1';
 const watch = process.argv.includes('--watch');
-const SERVICES = (['member', 'content', 'timeline', 'image', 'search', 'activity'] as const).map((short, i) => ({
+const SHORT_NAMES = ['member', 'content', 'timeline', 'image', 'search', 'activity'] as const;
+const replicas = parseReplicas(process.argv);
+function parseReplicas(argv: readonly string[]): ReadonlyMap<string, number> {
+  const at = argv.indexOf('--replicas');
+  const counts = new Map<string, number>();
+  if (at === -1) return counts;
+  for (const item of (argv[at + 1] ?? '').split(',')) {
+    const [name = '', count = ''] = item.split('=');
+    const n = Number(count);
+    if (!(SHORT_NAMES as readonly string[]).includes(name) || !Number.isInteger(n) || n < 1 || n > 9) {
+      process.stderr.write(`--replicas expects <service>=<1..9>[,...] with a service among ${SHORT_NAMES.join(', ')} (got "${item}")\n`);
+      process.exit(2);
+    }
+    counts.set(name, n);
+  }
+  return counts;
+}
+const SERVICES = SHORT_NAMES.map((short, i) => ({
   short,
   name: `${short}-svc`,
   /** The grpc.health.v1 name of its readiness ('' is liveness only). */
@@ -39,9 +62,27 @@ const SERVICES = (['member', 'content', 'timeline', 'image', 'search', 'activity
   grpc: portBase === undefined ? 50051 + i : portBase + i,
   metrics: portBase === undefined ? 9451 + i : portBase + 10 + i,
 }));
+/** Each copy of each service: the first keeps the service's name and ports, copy k adds 100·(k−1). */
+const INSTANCES = SERVICES.flatMap((service) =>
+  Array.from({ length: replicas.get(service.short) ?? 1 }, (_, k) => ({
+    ...service,
+    name: k === 0 ? service.name : `${service.name}-${k + 1}`,
+    grpc: service.grpc + 100 * k,
+    metrics: service.metrics + 100 * k,
+  })),
+);
+if (INSTANCES.some((i) => i.grpc > 65535 || i.metrics > 65535)) {
+  process.stderr.write('START_PORT_BASE is too high for the --replicas asked for (copy k takes the ports + 100·(k−1))\n');
+  process.exit(2);
+}
 const GATEWAY_PORT = portBase === undefined ? 8080 : portBase + 20;
-/** Every component gets every peer's address; each reads only the ones its config declares. */
-const ADDRESSES = Object.fromEntries(SERVICES.map((s) => [`${s.short.toUpperCase()}_ADDR`, `127.0.0.1:${s.grpc}`]));
+/** Every component gets every peer's address (all copies of one as a grpc-js ipv4 target); each reads only the ones its config declares. */
+const ADDRESSES = Object.fromEntries(
+  SERVICES.map((s) => {
+    const ports = INSTANCES.filter((i) => i.short === s.short).map((i) => `127.0.0.1:${i.grpc}`);
+    return [`${s.short.toUpperCase()}_ADDR`, ports.length === 1 ? ports[0] : `ipv4:${ports.join(',')}`];
+  }),
+);
 const started = Date.now();
 const logs = join(root, '.run/logs');
 mkdirSync(logs, { recursive: true });
@@ -94,8 +135,8 @@ process.stdout.write('migrations applied\n');
 
 const supervisor = createSupervisor((line) => process.stdout.write(`${line}\n`));
 // Services read the mesh-generated grpc-js config of each callee from a path (<CALLEE>_GRPC_CONFIG_FILE).
-const grpcConfigFiles = Object.fromEntries(['member', 'content', 'timeline', 'image', 'search', 'activity'].map((t) => [`${t.toUpperCase()}_GRPC_CONFIG_FILE`, join(root, 'mesh/generated/grpc', `${t}.json`)]));
-const serviceEnv = (service: (typeof SERVICES)[number]): NodeJS.ProcessEnv => ({
+const grpcConfigFiles = Object.fromEntries(SHORT_NAMES.map((t) => [`${t.toUpperCase()}_GRPC_CONFIG_FILE`, join(root, 'mesh/generated/grpc', `${t}.json`)]));
+const serviceEnv = (service: (typeof INSTANCES)[number]): NodeJS.ProcessEnv => ({
   ...process.env,
   ...ADDRESSES,
   ...grpcConfigFiles,
@@ -148,12 +189,12 @@ async function stop(code: number): Promise<never> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-for (const service of SERVICES) launch(service.name, service.dir, serviceEnv(service));
+for (const service of INSTANCES) launch(service.name, service.dir, serviceEnv(service));
 launch('gateway', 'gateway', gatewayEnv());
 
 const pad = (s: string) => s.padEnd(13);
 await Promise.all([
-  ...SERVICES.map(async (service) => {
+  ...INSTANCES.map(async (service) => {
     if (await waitUntil(() => grpcServing(service.grpc, service.readiness), 60_000)) {
       process.stdout.write(`${pad(service.name)} healthy  grpc 127.0.0.1:${service.grpc}  metrics http://127.0.0.1:${service.metrics}/metrics\n`);
     } else {

@@ -1,5 +1,6 @@
 // `npm start` supervises its processes: a service that dies is restarted with a log line while
 // the others keep answering, and Ctrl-C (SIGINT) still stops everything the runner started.
+// It runs with `--replicas member=2`: two supervised member-svc copies, both reached by callers.
 // The runner runs here as a second copy on free ports against the test infrastructure
 // (SKIP_INFRA=1: it never starts or stops PostgreSQL, Redis or Kafka).
 import assert from 'node:assert/strict';
@@ -8,7 +9,8 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
-import { healthStatus } from './support/grpc.ts';
+import { Metadata } from '@grpc/grpc-js';
+import { callEmpty, Code, healthStatus } from './support/grpc.ts';
 import { TEST_DATABASE_URL } from './support/spawn-service.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -17,11 +19,11 @@ const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 /** timeline's read-only role on the same test database. */
 const READ_URL = TEST_DATABASE_URL.replace('postgres://postgres@', 'postgres://dailyfeed_timeline_ro@');
 
-/** A base port with the 21 ports the runner takes (base..base+20) all free right now. */
+/** A base port with the ports the runner takes (base..base+20, and member's second copy at base+100 and base+110) all free right now. */
 async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const probes = await Promise.all(Array.from({ length: 21 }, (_, i) => portFree(base + i)));
+    const probes = await Promise.all([...Array.from({ length: 21 }, (_, i) => base + i), base + 100, base + 110].map(portFree));
     if (probes.every(Boolean)) return base;
   }
   throw new Error('no free range of 21 ports found');
@@ -62,6 +64,16 @@ const serving = async (port: number): Promise<boolean> => {
   }
 };
 
+const COMPONENTS = ['member-svc', 'member-svc-2', 'content-svc', 'timeline-svc', 'image-svc', 'search-svc', 'activity-svc', 'gateway'];
+
+/** RPCs a member-svc copy has handled so far (any method, any status), from its /metrics. */
+async function memberCalls(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) if (line.startsWith('grpc_server_handling_seconds_count{')) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return total;
+}
+
 describe('npm start supervision', () => {
   let runner: ChildProcess;
   let output = '';
@@ -71,7 +83,7 @@ describe('npm start supervision', () => {
 
   before(async () => {
     base = await freePortBase();
-    runner = spawn(process.execPath, ['scripts/start.ts'], {
+    runner = spawn(process.execPath, ['scripts/start.ts', '--replicas', 'member=2'], {
       cwd: root,
       env: {
         ...process.env,
@@ -95,9 +107,29 @@ describe('npm start supervision', () => {
 
   after(() => {
     if (runner.exitCode === null) runner.kill('SIGKILL');
-    for (const name of ['member-svc', 'content-svc', 'timeline-svc', 'image-svc', 'search-svc', 'activity-svc', 'gateway']) {
+    for (const name of COMPONENTS) {
       for (const pid of pids(name)) if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
+  });
+
+  it('when started with --replicas member=2, then both copies run supervised and the edge and content-svc reach both', async () => {
+    assert.match(output, /^member-svc-2 +healthy +grpc 127\.0\.0\.1:\d+/m);
+    const metrics = [base + 10, base + 110];
+    const before = await Promise.all(metrics.map(memberCalls));
+    const bogus = (i: number) => {
+      const md = new Metadata();
+      md.set('authorization', `Bearer not-a-token-${i}`);
+      return md;
+    };
+    // Each call makes its caller ask member-svc (GetMe from the edge, Authenticate from content-svc).
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await fetch(`http://127.0.0.1:${base + 20}/api/members/me`, { headers: { authorization: `Bearer not-a-token-${i}` } })).status, 401);
+      assert.equal((await callEmpty(base + 1, '/dailyfeed.content.v1.ContentService/CreatePost', bogus(i))).code, Code.UNAUTHENTICATED);
+    }
+    const after = await Promise.all(metrics.map(memberCalls));
+    const handled = after.map((n, i) => n - (before[i] ?? 0));
+    assert.ok(handled.every((n) => n > 0), `both member-svc copies handled calls (${handled.join(', ')})`);
+    assert.equal((handled[0] ?? 0) + (handled[1] ?? 0) >= 20, true, `every call reached a member-svc copy (${handled.join(', ')})`);
   });
 
   it('when a service is SIGKILLed, then the runner restarts it with a log line while the others keep answering', async () => {
@@ -127,15 +159,15 @@ describe('npm start supervision', () => {
     assert.equal(timelineFailures, 0, 'timeline-svc answered SERVING all along');
     const gateway = await fetch(`http://127.0.0.1:${base + 20}/healthz`);
     assert.equal(gateway.status, 200);
-    for (const name of ['member-svc', 'timeline-svc', 'image-svc', 'search-svc', 'activity-svc', 'gateway']) {
+    for (const name of COMPONENTS.filter((c) => c !== 'content-svc')) {
       assert.equal(pids(name).length, 1, `${name} was not restarted`);
       assert.ok(alive(pids(name)[0] ?? 0), `${name} is still running`);
     }
   });
 
   it('when the runner gets SIGINT, then every process it started exits and so does the runner', async () => {
-    const all = ['member-svc', 'content-svc', 'timeline-svc', 'image-svc', 'search-svc', 'activity-svc', 'gateway'].flatMap(pids);
-    assert.equal(all.length, 8, output);
+    const all = COMPONENTS.flatMap(pids);
+    assert.equal(all.length, 9, output);
     const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
     runner.kill('SIGINT');
     assert.equal(await exited, 0, output);

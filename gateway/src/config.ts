@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
-const address = z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port');
+// host:port, or several replicas as a grpc-js ipv4 target (`npm start -- --replicas`), balanced round robin.
+const address = z.string().regex(/^(?:[^:\s]+:\d+|ipv4:[^:\s,]+:\d+(?:,[^:\s,]+:\d+)*)$/, 'expected host:port or ipv4:host:port,host:port');
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const positiveInt = z.coerce.number().int().min(1);
 

@@ -58,11 +58,19 @@ export interface GrpcServiceConfig {
 
 /**
  * Outlier detection over round robin. grpc-js has no "consecutive errors" detector, only failure
- * percentage per interval, and it counts EVERY non-OK status (NOT_FOUND too) as a failure. So:
- * interval, base ejection and max ejection % are the DestinationRule's; a backend is ejected when
- * more than 85 % of at least `consecutive5xxErrors` calls in an interval failed (85 % so that
- * ordinary business errors never eject a healthy backend); at least 2 hosts must be seen, or the
- * only backend could be ejected (Envoy's minHealthPercent guards the same thing).
+ * percentage per interval. So: interval, base ejection and max ejection % are the
+ * DestinationRule's; a backend is ejected when more than 85 % of at least `consecutive5xxErrors`
+ * calls in an interval failed; at least 2 hosts must be seen, or the only backend could be ejected
+ * (Envoy's minHealthPercent guards the same thing).
+ *
+ * What counts as a failure: upstream grpc-js counts EVERY non-OK status, so a replica answering
+ * NOT_FOUND or UNAUTHENTICATED (answers, not faults) would be ejected. patches/@grpc+grpc-js+*.patch
+ * (applied by patch-package on install) makes it count only the codes Envoy maps to HTTP 5xx —
+ * UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS — i.e. exactly what
+ * the DestinationRule's consecutive5xxErrors counts, every other status counting as a success.
+ * A patch rather than a custom LB policy through grpc-js's experimental API: the policy would have
+ * to live in every service and the edge (no common code between them) and re-implement ejection
+ * timing; the patch is four lines in one place, and mesh/test/outlier-detection.test.ts fails without it.
  */
 function outlierDetection(policy: ServicePolicy): OutlierDetectionConfig {
   const od = policy.destination.outlierDetection;

@@ -55,6 +55,13 @@ export function destinationRule(policy: ServicePolicy): DestinationRule {
           },
           http: { ...d.http },
         },
+        // For gRPC, Envoy's router maps grpc-status to an HTTP code before outlier detection sees it:
+        // UNAVAILABLE 503, DEADLINE_EXCEEDED 504, INTERNAL/UNKNOWN/DATA_LOSS 500, UNIMPLEMENTED 501,
+        // while NOT_FOUND 404, UNAUTHENTICATED 401, INVALID_ARGUMENT 400 never count. consecutive5xxErrors
+        // is the detector matching the rule "server-side failures only" (it includes INTERNAL, which
+        // the gateway detector, 502/503/504 only, misses), and it is the number grpc-js mirrors
+        // (grpc-config.ts). consecutiveGatewayErrors stays as the seed wrote it (SPEC.md): a subset of
+        // the same server-side errors that ejects sooner on 503/504, never on a client error.
         outlierDetection: { ...d.outlierDetection },
       },
       subsets: [{ name: d.subset.name, labels: { ...d.subset.labels } }],

@@ -16,8 +16,8 @@ export interface ScriptedServer {
 
 const raw = (b: Buffer): Buffer => b;
 
-/** Starts a server answering `/<protoService>/Probe`; `fail(n)` says whether the n-th call (1-based) fails. */
-export async function startScriptedServer(protoService: string, fail: (n: number) => boolean): Promise<ScriptedServer> {
+/** Starts a server answering `/<protoService>/Probe`; `fail(n)` says whether the n-th call (1-based) fails, with `failWith`. */
+export async function startScriptedServer(protoService: string, fail: (n: number) => boolean, failWith: status = status.UNAVAILABLE): Promise<ScriptedServer> {
   const server = new Server();
   const state = {
     port: 0,
@@ -39,7 +39,7 @@ export async function startScriptedServer(protoService: string, fail: (n: number
       const deadline = call.getDeadline();
       const at = deadline instanceof Date ? deadline.getTime() : deadline;
       state.lastDeadlineMs = Number.isFinite(at) ? at - Date.now() : undefined;
-      if (fail(total)) callback({ code: status.UNAVAILABLE, details: `scripted failure ${total}` });
+      if (fail(total)) callback({ code: failWith, details: `scripted failure ${total}` });
       else callback(null, Buffer.from('ok'));
     },
   };

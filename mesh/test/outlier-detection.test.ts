@@ -2,6 +2,7 @@
 // is the generated one except for the interval, shortened from 1 m so the test takes a second.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { status } from '@grpc/grpc-js';
 import { serviceOrThrow } from '../src/policy.ts';
 import { callProbe, clientFor, loadGrpcServiceConfig, startScriptedServer, type ScriptedServer } from './grpc-support.ts';
 
@@ -35,9 +36,9 @@ function camelCaseVariant(): Config {
  * Sends batches of 20 concurrent calls (enough volume per interval even on a loaded machine) until
  * a batch reaches the failing backend not at all, or the budget runs out; returns the last batch.
  */
-async function lastBatch(config: Config, budgetMs = 4_000): Promise<{ bad: number; good: number }> {
+async function lastBatch(config: Config, budgetMs = 4_000, failWith: status = status.UNAVAILABLE): Promise<{ bad: number; good: number }> {
   const good = await startScriptedServer(content.protoService, () => false);
-  const bad = await startScriptedServer(content.protoService, () => true);
+  const bad = await startScriptedServer(content.protoService, () => true, failWith);
   servers.push(good, bad);
   const client = clientFor(`ipv4:127.0.0.1:${good.port},127.0.0.1:${bad.port}`, { 'grpc.service_config': JSON.stringify(config) });
   const batch = () => Promise.all(Array.from({ length: 20 }, () => callProbe(client, content.protoService)));
@@ -64,6 +65,24 @@ describe('outlier detection', () => {
     assert.equal(seen.bad, 0);
     assert.equal(seen.good, 20);
   });
+
+  // grpc-js counts every non-OK status as a failure; patches/@grpc+grpc-js+*.patch makes it count
+  // only the server-side ones (the codes Envoy maps to 5xx, as the DestinationRule's consecutive5xxErrors).
+  for (const code of [status.INTERNAL, status.DEADLINE_EXCEEDED]) {
+    test(`when one of two backends answers every call with ${status[code]}, then it is ejected too`, async () => {
+      const seen = await lastBatch(generatedWithShortInterval(), 4_000, code);
+      assert.equal(seen.bad, 0);
+      assert.equal(seen.good, 20);
+    });
+  }
+
+  for (const code of [status.NOT_FOUND, status.UNAUTHENTICATED, status.INVALID_ARGUMENT]) {
+    test(`when one of two backends answers every call with ${status[code]}, then it is never ejected (an answer, not a server failure)`, async () => {
+      // Ejection, had it happened, is seen within a few intervals (the tests above); wait 10.
+      const seen = await lastBatch(generatedWithShortInterval(), INTERVAL_MS * 10, code);
+      assert.ok(seen.bad > 0, `the backend answering ${status[code]} still received calls in the last batch (${seen.bad} of 20)`);
+    });
+  }
 
   test('when the same settings are written in camelCase, then grpc-js ignores them and keeps routing to the failing backend', async () => {
     const seen = await lastBatch(camelCaseVariant(), INTERVAL_MS * 8);

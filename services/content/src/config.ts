@@ -28,7 +28,7 @@ const schema = z.object({
     .describe('Comma-separated Kafka bootstrap brokers (host:port).'),
   LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
-  MEMBER_ADDR: z.string().regex(/^[^:]+:\d+$/, 'expected host:port').default('127.0.0.1:50051').describe('member-svc gRPC address (MemberService.Authenticate).'),
+  MEMBER_ADDR: z.string().regex(/^(?:[^:]+:\d+|ipv4:[^:,]+:\d+(?:,[^:,]+:\d+)*)$/, 'expected host:port or ipv4:host:port,host:port').default('127.0.0.1:50051').describe('member-svc gRPC address (MemberService.Authenticate).'),
   MEMBER_DEADLINE_MS: ms.default(2000).describe('Deadline of each Authenticate call to member-svc.'),
   AUTH_MEMORY_ENTRIES: z.coerce
     .number()

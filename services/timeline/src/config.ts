@@ -19,7 +19,7 @@ const schema = z.object({
     .describe("Read-only URL of content's tables (timeline's own SELECT-only role; may point at a replica). `migrate` creates its role."),
   CONTENT_READ_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10).describe('Maximum connections of the read-only pool.'),
   CONTENT_READ_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000).describe('statement_timeout of read queries.'),
-  MEMBER_ADDR: z.string().regex(/^[^:]+:\d+$/, 'expected host:port').default('127.0.0.1:50051').describe('member-svc gRPC address (Authenticate, author summaries, following ids).'),
+  MEMBER_ADDR: z.string().regex(/^(?:[^:]+:\d+|ipv4:[^:,]+:\d+(?:,[^:,]+:\d+)*)$/, 'expected host:port or ipv4:host:port,host:port').default('127.0.0.1:50051').describe('member-svc gRPC address (Authenticate, author summaries, following ids).'),
   MEMBER_DEADLINE_MS: z.coerce.number().int().min(50).default(2000).describe('Deadline of each call to member-svc.'),
   FOLLOWING_CACHE_TTL_MS: z.coerce
     .number()

@@ -1,0 +1,86 @@
+// Every Kafka-using service (content, timeline, activity, search) stops within its grace when
+// Kafka is gone: each runs as its own process with a live producer or consumer, the broker of
+// this run is stopped (infra.sh kafka-down), and SIGTERM must end each process before Kubernetes
+// would SIGKILL it — terminationGracePeriodSeconds minus the preStop sleep (mesh/src/policy.ts).
+// Without the services' bounded Kafka stops, kafkajs retries the commit, the group leave and the
+// disconnect (search took ~30 s). The broker is started again afterwards (kafka-up), on the port of
+// KAFKA_BROKERS, so the rest of the run keeps its Kafka. Test files run one at a time.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { LIFECYCLE, terminationGraceSeconds } from '../mesh/src/policy.ts';
+import { spawnService, TEST_DATABASE_URL, type ServiceName, type SpawnedService } from './support/spawn-service.ts';
+
+const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const kafkaPort = Number(BROKERS[0]?.split(':')[1] ?? 9092);
+const infraSh = fileURLToPath(new URL('../infra/infra.sh', import.meta.url));
+/** infra.sh acts on the broker of this run: its port from KAFKA_BROKERS, its controller next to it. */
+const infra = (command: 'kafka-down' | 'kafka-up') =>
+  execFileSync('bash', [infraSh, command], {
+    stdio: 'ignore',
+    timeout: 120_000,
+    env: { ...process.env, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: process.env.KAFKA_CONTROLLER_PORT ?? String(kafkaPort + 1) },
+  });
+const GRACE_AFTER_SIGTERM_MS = (terminationGraceSeconds() - LIFECYCLE.preStopSeconds) * 1000;
+const READ_URL = TEST_DATABASE_URL.replace('postgres://postgres@', 'postgres://dailyfeed_timeline_ro@');
+
+const day = (d: Date) => `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+
+describe('shutdown with Kafka gone', () => {
+  const id = randomBytes(4).toString('hex');
+  const prefix = `test-${id}-member-activity-`;
+  const services: SpawnedService[] = [];
+  const admin = new Kafka({ clientId: `shutdown-test-${id}`, brokers: BROKERS, logLevel: logLevel.NOTHING }).admin();
+
+  before(async () => {
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: `${prefix}${day(new Date())}`, numPartitions: 3 }] });
+    await admin.disconnect();
+    const common = { KAFKA_BROKERS: BROKERS.join(','), TOPIC_REFRESH_MS: '500', MEMBER_ADDR: '127.0.0.1:1', LOG_LEVEL: 'info' };
+    // One at a time, and a boot that misses spawnService's 30 s readiness bound on a loaded
+    // machine is tried again (the setup is retried, never the assertion).
+    const spawnRetrying = async (name: ServiceName, env: Record<string, string>): Promise<SpawnedService> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await spawnService(name, env);
+        } catch (err) {
+          if (attempt === 3) throw err;
+        }
+      }
+    };
+    services.push(await spawnRetrying('content', common));
+    services.push(await spawnRetrying('timeline', { ...common, ACTIVITY_TOPIC_PREFIX: prefix, FANOUT_GROUP_ID: `test-fanout-${id}`, CONTENT_READ_DATABASE_URL: READ_URL }));
+    services.push(await spawnRetrying('activity', { ...common, ACTIVITY_TOPIC_PREFIX: prefix, KAFKA_CONSUMER_GROUP: `test-activity-${id}` }));
+    services.push(await spawnRetrying('search', { ...common, SEARCH_TOPIC_PREFIX: prefix, SEARCH_GROUP_ID: `test-search-${id}`, TIMELINE_ADDR: '127.0.0.1:1' }));
+    // Let the consumers join their groups and fetch, so there is a live member to stop.
+    await new Promise((r) => setTimeout(r, 5_000));
+  }, { timeout: 420_000 }); // four boots, each possibly retried, on a loaded machine
+
+  after(async () => {
+    await Promise.all(services.map((s) => s.kill()));
+    infra('kafka-up');
+    const up = new Kafka({ clientId: `shutdown-test-${id}-cleanup`, brokers: BROKERS, logLevel: logLevel.NOTHING }).admin();
+    await up.connect();
+    await up.deleteTopics({ topics: [`${prefix}${day(new Date())}`] }).catch(() => undefined);
+    await up.disconnect();
+  });
+
+  it(`when Kafka is down and each service gets SIGTERM, then each exits within its grace (${GRACE_AFTER_SIGTERM_MS / 1000} s after SIGTERM)`, async (t) => {
+    infra('kafka-down');
+    const took = await Promise.all(
+      services.map(async (service) => {
+        const started = Date.now();
+        await service.stop();
+        return { name: service.name, ms: Date.now() - started, code: service.process.exitCode };
+      }),
+    );
+    for (const { name, ms, code } of took) t.diagnostic(`${name}: exited ${code} after ${ms} ms`);
+    for (const { name, ms, code } of took) {
+      assert.ok(ms < GRACE_AFTER_SIGTERM_MS, `${name} took ${ms} ms to stop (grace ${GRACE_AFTER_SIGTERM_MS} ms)`);
+      assert.equal(code, 0, `${name} exited cleanly`);
+    }
+  });
+});
