@@ -136,10 +136,13 @@ process.stdout.write('migrations applied\n');
 const supervisor = createSupervisor((line) => process.stdout.write(`${line}\n`));
 // Services read the mesh-generated grpc-js config of each callee from a path (<CALLEE>_GRPC_CONFIG_FILE).
 const grpcConfigFiles = Object.fromEntries(SHORT_NAMES.map((t) => [`${t.toUpperCase()}_GRPC_CONFIG_FILE`, join(root, 'mesh/generated/grpc', `${t}.json`)]));
+// and its resilience profile (<CALLEE>_RESILIENCE_FILE): circuit breakers and client rate limits are on by default.
+const resilienceFiles = Object.fromEntries(['member', 'timeline', 'image'].map((t) => [`${t.toUpperCase()}_RESILIENCE_FILE`, join(root, 'mesh/generated/resilience', `${t}.json`)]));
 const serviceEnv = (service: (typeof INSTANCES)[number]): NodeJS.ProcessEnv => ({
   ...process.env,
   ...ADDRESSES,
   ...grpcConfigFiles,
+  ...resilienceFiles,
   GRPC_PORT: String(service.grpc),
   METRICS_PORT: String(service.metrics),
 });

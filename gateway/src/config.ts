@@ -12,6 +12,7 @@ const positiveInt = z.coerce.number().int().min(1);
 /** Beside the gateway source in the repo and in the image (the Dockerfile copies proto/ and mesh/generated/grpc/ there). */
 const DEFAULT_PROTO_DIR = fileURLToPath(new URL('../../proto', import.meta.url));
 const DEFAULT_GRPC_CONFIG_DIR = fileURLToPath(new URL('../../mesh/generated/grpc', import.meta.url));
+const DEFAULT_RESILIENCE_DIR = fileURLToPath(new URL('../../mesh/generated/resilience', import.meta.url));
 
 const schema = z.object({
   HTTP_HOST: z.string().min(1).default('127.0.0.1').describe('Address the REST edge binds (0.0.0.0 in containers).'),
@@ -33,6 +34,10 @@ const schema = z.object({
     .string()
     .default(DEFAULT_GRPC_CONFIG_DIR)
     .describe('Folder of mesh-generated grpc-js service configs (<backend>.json); a missing file means grpc-js defaults; "" disables.'),
+  RESILIENCE_DIR: z
+    .string()
+    .default(DEFAULT_RESILIENCE_DIR)
+    .describe('Folder of mesh-generated resilience profiles (<backend>.json): the circuit breaker and client rate limit of the calls to each backend, kept under the mesh; a missing file means neither; "" disables.'),
   GRPC_UNDER_MESH: flag.default(false).describe('True when an Istio sidecar carries the calls: the *.under-mesh.json configs leave retries to the mesh.'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL (rate-limit buckets).'),
   FRONTEND_ORIGINS: z

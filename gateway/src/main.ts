@@ -31,12 +31,19 @@ const config = readConfig();
 const log = pino({ name: 'gateway', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 const root = await loadProtoRoot(config.PROTO_DIR);
 const routes = buildRouteTable(root);
-const invoker = createGrpcBackends({ addresses: backendAddresses(config), serviceConfigDir: config.GRPC_SERVICE_CONFIG_DIR || undefined, underMesh: config.GRPC_UNDER_MESH, log });
+// With METRICS_PORT, /metrics lives on its own port and the public one does not serve it.
+const metricsRegistry = config.METRICS_PORT === undefined ? undefined : createMetricsRegistry();
+const invoker = createGrpcBackends({
+  addresses: backendAddresses(config),
+  serviceConfigDir: config.GRPC_SERVICE_CONFIG_DIR || undefined,
+  underMesh: config.GRPC_UNDER_MESH,
+  resilienceDir: config.RESILIENCE_DIR || undefined,
+  ...(metricsRegistry === undefined ? {} : { registry: metricsRegistry }),
+  log,
+});
 const redis = config.RATE_LIMIT_ENABLED ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
 redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error (rate limits are skipped while it lasts)'));
 
-// With METRICS_PORT, /metrics lives on its own port and the public one does not serve it.
-const metricsRegistry = config.METRICS_PORT === undefined ? undefined : createMetricsRegistry();
 const app = createServer({
   log,
   ...(metricsRegistry === undefined ? {} : { metricsRegistry }),

@@ -81,6 +81,20 @@ export const PANELS: readonly PanelSpec[] = [
     expr: `sum by (service, state) (dailyfeed_dead_letters{${SERVICE_FILTER}})`,
     legend: '{{service}} {{state}}',
   },
+  {
+    title: 'Circuit breakers (caller -> callee)',
+    description: 'State of each caller\'s breaker for a callee (the edge included): 0 closed, 1 open, 2 half-open.',
+    unit: 'short',
+    expr: 'max by (service, callee) (dailyfeed_client_breaker_state)',
+    legend: '{{service}} -> {{callee}}',
+  },
+  {
+    title: 'Calls refused before sending',
+    description: 'Calls a caller did not send: its breaker for the callee was open, or it was over its client rate limit.',
+    unit: 'reqps',
+    expr: 'sum by (service, callee, reason) (rate(dailyfeed_client_calls_rejected_total[$__rate_interval]))',
+    legend: '{{service}} -> {{callee}} {{reason}}',
+  },
 ];
 
 export function dashboard(): Record<string, unknown> {

@@ -95,6 +95,8 @@ function deployment(pod: PodShape): Deployment {
 
 /** Where each service's Dockerfile puts the generated grpc-js configs of the services it calls. */
 export const GRPC_CONFIG_DIR = '/app/grpc';
+/** Where each service's Dockerfile puts the generated resilience profiles of the services it calls. */
+export const RESILIENCE_DIR = '/app/resilience';
 
 function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
   return [
@@ -113,6 +115,9 @@ function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
     // and the grpc-js service config the client of each reads at boot: Envoy retries and ejects in
     // the cluster, so the deadline-only *.under-mesh.json, which the service's Dockerfile copies.
     ...SERVICES.filter((t) => t.callers.includes(policy.name)).map((t) => env(`${t.name.toUpperCase()}_GRPC_CONFIG_FILE`, `${GRPC_CONFIG_DIR}/${t.name}.under-mesh.json`)),
+    // and its resilience profile: the breaker and client rate limit stay under the mesh (Envoy ejects
+    // hosts; the breaker keeps a failing callee from holding the caller's calls until their deadline).
+    ...SERVICES.filter((t) => t.callers.includes(policy.name)).map((t) => env(`${t.name.toUpperCase()}_RESILIENCE_FILE`, `${RESILIENCE_DIR}/${t.name}.json`)),
   ];
 }
 

@@ -24,6 +24,11 @@ test('when the dashboard is imported, then the edge latency, Kafka lag, outbox b
   assert.ok(has(/sum by \(service, state\) \(dailyfeed_dead_letters/));
 });
 
+test('when the dashboard is imported, then every caller\'s breaker state and refused calls are shown per callee', () => {
+  assert.ok(has(/max by \(service, callee\) \(dailyfeed_client_breaker_state\)/));
+  assert.ok(has(/sum by \(service, callee, reason\) \(rate\(dailyfeed_client_calls_rejected_total/));
+});
+
 test('when Grafana lays the panels out, then ids are unique and no two panels overlap', () => {
   const ids = board.panels.map((p) => p.id);
   assert.equal(new Set(ids).size, ids.length);

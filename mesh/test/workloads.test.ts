@@ -58,6 +58,11 @@ describe('service Deployments', () => {
         assert.equal(env[key], `/app/grpc/${callee}.under-mesh.json`);
         assert.match(config, new RegExp(`${key}: z`), `${name}-svc reads ${key}`);
         assert.match(dockerfile, new RegExp(`COPY mesh/generated/grpc/${callee}.under-mesh.json .*/app/grpc/`), `${name}-svc's image carries ${callee}.under-mesh.json`);
+        // The breaker and client rate limit of each call path, kept under the mesh.
+        const profileKey = `${callee.toUpperCase()}_RESILIENCE_FILE`;
+        assert.equal(env[profileKey], `/app/resilience/${callee}.json`);
+        assert.match(config, new RegExp(`${profileKey}: z`), `${name}-svc reads ${profileKey}`);
+        assert.match(dockerfile, new RegExp(`COPY mesh/generated/resilience/${callee}.json .*/app/resilience/`), `${name}-svc's image carries ${callee}.json`);
       }
       assert.equal('GRPC_UNDER_MESH' in env, false, 'no service reads GRPC_UNDER_MESH any more');
       assert.equal(deployment(name).spec?.template.metadata?.labels?.['version'], 'v1');

@@ -57,7 +57,8 @@ export function migrateService(name: ServiceName, env: Record<string, string> = 
 
 export async function spawnService(name: ServiceName, env: Record<string, string> = {}): Promise<SpawnedService> {
   migrateService(name, env);
-  const grpcPort = await freePort();
+  // env.GRPC_PORT brings a stopped service back on its old port (its callers keep their address).
+  const grpcPort = env['GRPC_PORT'] !== undefined ? Number(env['GRPC_PORT']) : await freePort();
   const metricsPort = await freePort();
   mkdirSync(join(root, '.run/logs'), { recursive: true });
   const logFile = join(root, '.run/logs', `test-${name}-${grpcPort}.log`);

@@ -13,6 +13,7 @@ import { connectKafka, listenerKafka } from './adapters/kafka.ts';
 import { closeAll, drain, listen, withDeadline } from './adapters/lifecycle.ts';
 import { connectMemberDirectory } from './adapters/member-client.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
+import { callPolicy } from './adapters/call-policy.ts';
 import { startPeriodic, type Periodic } from './adapters/periodic.ts';
 import { startGaugeRefresher } from './adapters/pipeline-gauges.ts';
 import { connectPostgres } from './adapters/postgres.ts';
@@ -45,7 +46,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   await waitForRedis(redis, 3000);
   const kafka = connectKafka(config.KAFKA_BROKERS, 'activity-svc');
   const metrics = createMetrics('activity');
-  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE));
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry));
   const activities = createActivityStore(sql);
   const deadLetters = createDeadLetterStore(sql, config.ACTIVITY_TOPIC_PREFIX);
   const replay = createDeadLetterReplay({ activities, deadLetters, policy: replayPolicyOf(config), batchSize: config.REPLAY_BATCH_SIZE });

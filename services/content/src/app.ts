@@ -11,6 +11,7 @@ import { withAuthMemory } from './adapters/auth-cache.ts';
 import { createAuthMemory } from './adapters/auth-memory.ts';
 import { createAuthenticator, type Caller } from './adapters/member-client.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
+import { callPolicy } from './adapters/call-policy.ts';
 import { every } from './adapters/periodic.ts';
 import { connectPostgres } from './adapters/postgres.ts';
 import { connectKafka } from './adapters/kafka.ts';
@@ -44,7 +45,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const metrics = createMetrics('content');
   const outbox = createOutbox(config, pg, kafka.kafka, metrics.registry, log);
   const auth = withAuthMemory(
-    createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE)),
+    createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry)),
     createAuthMemory<Caller>({ redisUrl: config.REDIS_URL, maxEntries: config.AUTH_MEMORY_ENTRIES, facts: (caller) => caller, registry: metrics.registry, log }),
   );
   const writes = createWriteRunner(knex, createEventClock(wallNanos), outbox.queue);

@@ -11,6 +11,7 @@ import { connectMemberDirectory } from './adapters/member-client.ts';
 import { knexOf } from './adapters/sql.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
+import { callPolicy } from './adapters/call-policy.ts';
 import { connectPostgres } from './adapters/postgres.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
 import type { Config } from './config.ts';
@@ -32,8 +33,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   redis.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
   await waitForRedis(redis, 3000);
   const files = await openImageFiles(config.IMAGE_ROOT);
-  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE));
   const metrics = createMetrics('image');
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry));
   const health = createHealth(
     [SERVICE_NAME],
     [

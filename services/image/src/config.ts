@@ -47,6 +47,10 @@ const schema = z.object({
     .string()
     .default('')
     .describe('File of the grpc-js service config for calls to member-svc (retries, timeouts, outlier detection), read once at boot; the mesh generates it (mesh/generated/grpc/member[.under-mesh].json). "" = grpc-js defaults.'),
+  MEMBER_RESILIENCE_FILE: z
+    .string()
+    .default('')
+    .describe('File of the resilience profile for calls to member-svc (circuit breaker, client rate limit), read once at boot; the mesh generates it (mesh/generated/resilience/member.json). "" = neither.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce
     .number()
     .int()

@@ -22,11 +22,11 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const redis = connectRedis(config.REDIS_URL);
   redis.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
   await waitForRedis(redis, 3000);
-  const wiring = await wire(pg, redis, config, log);
+  const metrics = createMetrics('member');
+  const wiring = await wire(pg, redis, config, log, metrics.registry);
   await bootstrapKeys(wiring, log);
   const timers = startKeyTimers(wiring, config, log);
   wiring.revocations.start();
-  const metrics = createMetrics('member');
   const health = createHealth(
     [SERVICE_NAME],
     [

@@ -18,6 +18,10 @@ const schema = z.object({
     .string()
     .default('')
     .describe('File of the grpc-js service config for calls to image-svc (retries, timeouts, outlier detection), read once at boot; the mesh generates it (mesh/generated/grpc/image[.under-mesh].json). "" = grpc-js defaults.'),
+  IMAGE_RESILIENCE_FILE: z
+    .string()
+    .default('')
+    .describe('File of the resilience profile for calls to image-svc (circuit breaker, client rate limit), read once at boot; the mesh generates it (mesh/generated/resilience/image.json). "" = neither.'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL.'),
   LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { callPolicy } from './adapters/call-policy.ts';
 import { createAccessTokens } from './adapters/access-tokens.ts';
 import { createBlacklist, type Blacklist } from './adapters/blacklist.ts';
 import { createFollowsRepo } from './adapters/follows-repo.ts';
@@ -48,13 +50,19 @@ export function createKeyRepo(pg: Postgres, config: Config): SigningKeyRepo {
   });
 }
 
-export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logger, clock: () => Date = () => new Date()): Promise<Wiring> {
+export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logger, registry: Registry, clock: () => Date = () => new Date()): Promise<Wiring> {
   const sql = createSql(pg);
   const keyRepo = createKeyRepo(pg, config);
   const revocations = createRevocationPublisher({ redis, log });
   const keys = createKeyStore(keyRepo, clock, (kids) => void revocations.revoke('kid', kids));
   const sessionsRepo = createSessionsRepo();
-  const images = createImageCleaner({ address: config.IMAGE_ADDR, timeoutMs: config.IMAGE_TIMEOUT_MS, log, channelOptions: grpcServiceConfig(config.IMAGE_GRPC_CONFIG_FILE) });
+  const images = createImageCleaner({
+    address: config.IMAGE_ADDR,
+    timeoutMs: config.IMAGE_TIMEOUT_MS,
+    log,
+    channelOptions: grpcServiceConfig(config.IMAGE_GRPC_CONFIG_FILE),
+    policy: callPolicy(config.IMAGE_RESILIENCE_FILE, 'image', registry),
+  });
   const blacklist = createBlacklist({ redis, sql, sessions: sessionsRepo, revocations, clock, log });
   const deps = {
     sql,

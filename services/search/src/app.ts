@@ -9,6 +9,7 @@ import { createIndexConsumer } from './adapters/index-consumer.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
 import { connectMemberDirectory } from './adapters/member-client.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
+import { callPolicy } from './adapters/call-policy.ts';
 import { connectPostgres } from './adapters/postgres.ts';
 import { connectKafka, listenerKafka } from './adapters/kafka.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
@@ -40,8 +41,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   await waitForRedis(redis, 3000);
   const kafka = connectKafka(config.KAFKA_BROKERS, 'search-svc');
   const metrics = createMetrics('search');
-  const members = connectMemberDirectory(config.MEMBER_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE));
-  const posts = connectPostReader(config.TIMELINE_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcServiceConfig(config.TIMELINE_GRPC_CONFIG_FILE));
+  const members = connectMemberDirectory(config.MEMBER_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry));
+  const posts = connectPostReader(config.TIMELINE_ADDR, config.DOWNSTREAM_TIMEOUT_MS, grpcServiceConfig(config.TIMELINE_GRPC_CONFIG_FILE), callPolicy(config.TIMELINE_RESILIENCE_FILE, 'timeline', metrics.registry));
   const health = createHealth(
     [SERVICE_NAME],
     [

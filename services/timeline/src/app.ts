@@ -16,6 +16,7 @@ import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
 import { connectMemberDirectory, type AuthenticatedCaller } from './adapters/member-client.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
+import { callPolicy } from './adapters/call-policy.ts';
 import { createPostsReader } from './adapters/posts-reader.ts';
 import { connectReadDb } from './adapters/read-db.ts';
 import { connectKafka } from './adapters/kafka.ts';
@@ -56,7 +57,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     log,
   });
   const members = withAuthMemory(
-    withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE)), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
+    withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry)), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
     authMemory,
   );
   const activity = createActivityPublisher(kafka.kafka, log, (outcome) => metrics.activityEvent(outcome), nowNanos);

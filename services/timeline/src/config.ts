@@ -76,6 +76,10 @@ const schema = z.object({
     .string()
     .default('')
     .describe('File of the grpc-js service config for calls to member-svc (retries, timeouts, outlier detection), read once at boot; the mesh generates it (mesh/generated/grpc/member[.under-mesh].json). "" = grpc-js defaults.'),
+  MEMBER_RESILIENCE_FILE: z
+    .string()
+    .default('')
+    .describe('File of the resilience profile for calls to member-svc (circuit breaker, client rate limit), read once at boot; the mesh generates it (mesh/generated/resilience/member.json). "" = neither.'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL.'),
   KAFKA_BROKERS: z
     .string()

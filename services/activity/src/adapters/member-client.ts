@@ -14,6 +14,7 @@ import {
   type MemberSummary,
 } from '@dailyfeed/gen/member/v1/member';
 import { DomainError, type FailureKind } from '../domain/errors.ts';
+import type { CallPolicy } from './call-policy.ts';
 
 export interface Caller {
   readonly memberId: string;
@@ -37,7 +38,7 @@ const passThrough: Partial<Record<Code, FailureKind>> = {
   [Code.RESOURCE_EXHAUSTED]: 'exhausted',
 };
 
-export function connectMemberDirectory(address: string, timeoutMs: number, channelOptions: Record<string, string> = {}): MemberDirectory {
+export function connectMemberDirectory(address: string, timeoutMs: number, channelOptions: Record<string, string>, policy: CallPolicy): MemberDirectory {
   const client = new MemberServiceClient(address, credentials.createInsecure(), channelOptions);
   const forward = (incoming: Metadata): Metadata => {
     const outgoing = new Metadata();
@@ -53,12 +54,15 @@ export function connectMemberDirectory(address: string, timeoutMs: number, chann
     invoke: (md: Metadata, opts: { deadline: number }, cb: Callback<Res>) => unknown,
     onError: (err: ServiceError) => DomainError = fromMemberError,
   ): Promise<Res> =>
-    new Promise((resolve, reject) => {
-      invoke(forward(incoming), { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(onError(err));
-        else resolve(res);
-      });
-    });
+    policy(
+      () =>
+        new Promise((resolve, reject) => {
+          invoke(forward(incoming), { deadline: Date.now() + timeoutMs }, (err, res) => {
+            if (err) reject(onError(err));
+            else resolve(res);
+          });
+        }),
+    );
   return {
     async authenticate(incoming) {
       const res = await call<AuthenticateResponse>(

@@ -7,6 +7,7 @@ import { ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
 import { Status } from '@dailyfeed/gen/google/rpc/status';
 import { AuthenticateView, MemberServiceClient, type AuthenticateResponse } from '@dailyfeed/gen/member/v1/member';
 import { DomainError } from '../domain/errors.ts';
+import type { CallPolicy } from './call-policy.ts';
 
 export interface Caller {
   readonly memberId: string;
@@ -27,7 +28,7 @@ export interface Authenticator {
   close(): void;
 }
 
-export function createAuthenticator(address: string, deadlineMs: number, channelOptions: Record<string, string> = {}): Authenticator {
+export function createAuthenticator(address: string, deadlineMs: number, channelOptions: Record<string, string>, policy: CallPolicy): Authenticator {
   const client = new MemberServiceClient(address, credentials.createInsecure(), channelOptions);
   return {
     async authenticate(incoming, withProfile) {
@@ -42,12 +43,15 @@ export function createAuthenticator(address: string, deadlineMs: number, channel
       const requestId = incoming.get('x-request-id')[0];
       if (typeof requestId === 'string') outgoing.set('x-request-id', requestId);
       const view = withProfile ? AuthenticateView.AUTHENTICATE_VIEW_SUMMARY : AuthenticateView.AUTHENTICATE_VIEW_MEMBER;
-      const response = await new Promise<AuthenticateResponse>((resolve, reject) => {
-        client.authenticate({ view }, outgoing, { deadline: Date.now() + deadlineMs }, (err, res) => {
-          if (err) reject(fromAuthenticateError(err));
-          else resolve(res);
-        });
-      });
+      const response = await policy(
+        () =>
+          new Promise<AuthenticateResponse>((resolve, reject) => {
+            client.authenticate({ view }, outgoing, { deadline: Date.now() + deadlineMs }, (err, res) => {
+              if (err) reject(fromAuthenticateError(err));
+              else resolve(res);
+            });
+          }),
+      );
       return toCaller(response);
     },
     close: () => client.close(),

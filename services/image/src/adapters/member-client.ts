@@ -8,6 +8,7 @@ import { ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
 import { Status } from '@dailyfeed/gen/google/rpc/status';
 import { AuthenticateView, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { DomainError } from '../domain/errors.ts';
+import type { CallPolicy } from './call-policy.ts';
 
 export interface AuthenticatedMember {
   readonly memberId: string;
@@ -21,20 +22,23 @@ export interface MemberDirectory {
   close(): void;
 }
 
-export function connectMemberDirectory(address: string, timeoutMs: number, options: ChannelOptions = {}): MemberDirectory {
+export function connectMemberDirectory(address: string, timeoutMs: number, options: ChannelOptions, policy: CallPolicy): MemberDirectory {
   const client = new MemberServiceClient(address, credentials.createInsecure(), options);
   return {
     authenticate(token, requestId) {
       const metadata = new Metadata();
       metadata.set('authorization', `Bearer ${token}`);
       metadata.set('x-request-id', requestId);
-      return new Promise((resolve, reject) => {
-        client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => {
-          if (err) reject(fromAuthenticateError(err));
-          else if (!res.member?.id || res.member.id === '0') reject(unavailable('member-svc answered without a member'));
-          else resolve({ memberId: res.member.id, refreshNeeded: res.refreshNeeded });
-        });
-      });
+      return policy(
+        () =>
+          new Promise((resolve, reject) => {
+            client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => {
+              if (err) reject(fromAuthenticateError(err));
+              else if (!res.member?.id || res.member.id === '0') reject(unavailable('member-svc answered without a member'));
+              else resolve({ memberId: res.member.id, refreshNeeded: res.refreshNeeded });
+            });
+          }),
+      );
     },
     close: () => client.close(),
   };

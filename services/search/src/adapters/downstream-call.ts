@@ -6,6 +6,7 @@ import { Metadata, status as Code, type ServiceError } from '@grpc/grpc-js';
 import { ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
 import { Status } from '@dailyfeed/gen/google/rpc/status';
 import { DomainError, type FailureKind } from '../domain/errors.ts';
+import type { CallPolicy } from './call-policy.ts';
 
 const FORWARDED = ['authorization', 'x-request-id'];
 
@@ -33,15 +34,18 @@ export function forwardedMetadata(incoming: Metadata): Metadata {
   return outgoing;
 }
 
-export function downstream(name: string, unreachableReason: string, timeoutMs: number): Downstream {
+export function downstream(name: string, unreachableReason: string, timeoutMs: number, policy: CallPolicy): Downstream {
   return {
     call: (incoming, invoke) =>
-      new Promise((resolve, reject) => {
-        invoke(forwardedMetadata(incoming), { deadline: Date.now() + timeoutMs }, (err, res) => {
-          if (err) reject(fromServiceError(err, name, unreachableReason));
-          else resolve(res);
-        });
-      }),
+      policy(
+        () =>
+          new Promise((resolve, reject) => {
+            invoke(forwardedMetadata(incoming), { deadline: Date.now() + timeoutMs }, (err, res) => {
+              if (err) reject(fromServiceError(err, name, unreachableReason));
+              else resolve(res);
+            });
+          }),
+      ),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type MemberSummary,
 } from '@dailyfeed/gen/member/v1/member';
 import { DomainError } from '../domain/errors.ts';
+import type { CallPolicy } from './call-policy.ts';
 import { downstream, forwardedMetadata } from './downstream-call.ts';
 
 const FOLLOWER_CONCURRENCY = 16;
@@ -25,9 +26,9 @@ export interface MemberDirectory {
   close(): void;
 }
 
-export function connectMemberDirectory(address: string, timeoutMs: number, channelOptions: Record<string, string> = {}): MemberDirectory {
+export function connectMemberDirectory(address: string, timeoutMs: number, channelOptions: Record<string, string>, policy: CallPolicy): MemberDirectory {
   const client = new MemberServiceClient(address, credentials.createInsecure(), channelOptions);
-  const member = downstream('member-svc', 'MEMBER_API_CONNECTION_ERROR', timeoutMs);
+  const member = downstream('member-svc', 'MEMBER_API_CONNECTION_ERROR', timeoutMs, policy);
   const followerTotal = async (memberId: string, incoming: Metadata): Promise<number> => {
     const res = await member.call<ListFollowerIdsResponse>(incoming, (md, opts, cb) =>
       client.listFollowerIds({ memberId, afterMemberId: '0', limit: 1 }, md, opts, cb),
@@ -36,11 +37,14 @@ export function connectMemberDirectory(address: string, timeoutMs: number, chann
   };
   return {
     async authenticate(incoming) {
-      const res = await new Promise<AuthenticateResponse>((resolve, reject) => {
-        client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, forwardedMetadata(incoming), { deadline: Date.now() + timeoutMs }, (err, answer) =>
-          err ? reject(fromAuthenticateError(err)) : resolve(answer),
-        );
-      });
+      const res = await policy(
+        () =>
+          new Promise<AuthenticateResponse>((resolve, reject) => {
+            client.authenticate({ view: AuthenticateView.AUTHENTICATE_VIEW_MEMBER }, forwardedMetadata(incoming), { deadline: Date.now() + timeoutMs }, (err, answer) =>
+              err ? reject(fromAuthenticateError(err)) : resolve(answer),
+            );
+          }),
+      );
       if (!res.member) throw new DomainError('unavailable', 'MEMBER_API_CONNECTION_ERROR', 'member-svc answered without a member');
       return { memberId: res.member.id, refreshNeeded: res.refreshNeeded };
     },

@@ -10,6 +10,7 @@ import {
   type Post,
 } from '@dailyfeed/gen/timeline/v1/timeline';
 import { DomainError } from '../domain/errors.ts';
+import type { CallPolicy } from './call-policy.ts';
 import { downstream } from './downstream-call.ts';
 
 // At most this many GetPostStatistics calls in flight, so 1000 ids never open 1000 calls at once.
@@ -28,10 +29,10 @@ export interface PostReader {
   close(): void;
 }
 
-export function connectPostReader(address: string, timeoutMs: number, channelOptions: Record<string, string> = {}): PostReader {
+export function connectPostReader(address: string, timeoutMs: number, channelOptions: Record<string, string>, policy: CallPolicy): PostReader {
   const client = new TimelineServiceClient(address, credentials.createInsecure(), channelOptions);
   // No reason in the catalogue names timeline-svc; INTERNAL_ERROR with UNAVAILABLE says "retry".
-  const timeline = downstream('timeline-svc', 'INTERNAL_ERROR', timeoutMs);
+  const timeline = downstream('timeline-svc', 'INTERNAL_ERROR', timeoutMs, policy);
   const statsOf = async (postId: string, incoming: Metadata): Promise<PostStats | undefined> => {
     try {
       return await timeline.call<GetPostStatisticsResponse>(incoming, (md, opts, cb) => client.getPostStatistics({ postId }, md, opts, cb));

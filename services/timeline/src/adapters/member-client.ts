@@ -8,6 +8,7 @@ import { AuthenticateView, MemberServiceClient } from '@dailyfeed/gen/member/v1/
 import { ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
 import { Status } from '@dailyfeed/gen/google/rpc/status';
 import { DomainError } from '../domain/errors.ts';
+import type { CallPolicy } from './call-policy.ts';
 import type { AuthorSummary } from '../domain/reads.ts';
 
 /** What a call forwards to member-svc. */
@@ -36,7 +37,7 @@ export interface MemberDirectory {
 
 type Callback<Res> = (err: ServiceError | null, res: Res) => void;
 
-export function connectMemberDirectory(address: string, deadlineMs: number, channelOptions: Record<string, string> = {}): MemberDirectory {
+export function connectMemberDirectory(address: string, deadlineMs: number, channelOptions: Record<string, string>, policy: CallPolicy): MemberDirectory {
   const client = new MemberServiceClient(address, credentials.createInsecure(), {
     ...channelOptions,
     'grpc.keepalive_time_ms': 60_000,
@@ -48,12 +49,15 @@ export function connectMemberDirectory(address: string, deadlineMs: number, chan
     fwd: Forwarded,
     onError: (err: ServiceError) => DomainError = translate,
   ): Promise<Res> =>
-    new Promise<Res>((resolve, reject) => {
-      const metadata = new Metadata();
-      if (fwd.authorization !== undefined) metadata.set('authorization', fwd.authorization);
-      metadata.set('x-request-id', fwd.requestId);
-      invoke(metadata, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(onError(err)) : resolve(res)));
-    });
+    policy(
+      () =>
+        new Promise<Res>((resolve, reject) => {
+          const metadata = new Metadata();
+          if (fwd.authorization !== undefined) metadata.set('authorization', fwd.authorization);
+          metadata.set('x-request-id', fwd.requestId);
+          invoke(metadata, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(onError(err)) : resolve(res)));
+        }),
+    );
 
   return {
     async authenticate(fwd) {

@@ -84,6 +84,11 @@ export const Reason = {
   REASON_INTERNAL_ERROR: 2,
   REASON_TOO_MANY_REQUEST: 3,
   REASON_IDEMPOTENCY_KEY_REUSED: 4,
+  /**
+   * REASON_DEPENDENCY_CIRCUIT_OPEN - The caller's circuit breaker for a callee is open (too many of its calls failed server-side):
+   * the call was not sent. Status UNAVAILABLE; ErrorInfo.metadata "callee" names the service.
+   */
+  REASON_DEPENDENCY_CIRCUIT_OPEN: 5,
   /** REASON_MEMBER_ALREADY_EXISTS - Member. */
   REASON_MEMBER_ALREADY_EXISTS: 10,
   REASON_MEMBER_HANDLE_ALREADY_EXISTS: 11,
@@ -158,6 +163,7 @@ export namespace Reason {
   export type REASON_INTERNAL_ERROR = typeof Reason.REASON_INTERNAL_ERROR;
   export type REASON_TOO_MANY_REQUEST = typeof Reason.REASON_TOO_MANY_REQUEST;
   export type REASON_IDEMPOTENCY_KEY_REUSED = typeof Reason.REASON_IDEMPOTENCY_KEY_REUSED;
+  export type REASON_DEPENDENCY_CIRCUIT_OPEN = typeof Reason.REASON_DEPENDENCY_CIRCUIT_OPEN;
   export type REASON_MEMBER_ALREADY_EXISTS = typeof Reason.REASON_MEMBER_ALREADY_EXISTS;
   export type REASON_MEMBER_HANDLE_ALREADY_EXISTS = typeof Reason.REASON_MEMBER_HANDLE_ALREADY_EXISTS;
   export type REASON_MEMBER_IDS_LIMIT_EXCEEDS = typeof Reason.REASON_MEMBER_IDS_LIMIT_EXCEEDS;
@@ -230,6 +236,9 @@ export function reasonFromJSON(object: any): Reason {
     case 4:
     case "REASON_IDEMPOTENCY_KEY_REUSED":
       return Reason.REASON_IDEMPOTENCY_KEY_REUSED;
+    case 5:
+    case "REASON_DEPENDENCY_CIRCUIT_OPEN":
+      return Reason.REASON_DEPENDENCY_CIRCUIT_OPEN;
     case 10:
     case "REASON_MEMBER_ALREADY_EXISTS":
       return Reason.REASON_MEMBER_ALREADY_EXISTS;
@@ -403,6 +412,8 @@ export function reasonToJSON(object: Reason): string {
       return "REASON_TOO_MANY_REQUEST";
     case Reason.REASON_IDEMPOTENCY_KEY_REUSED:
       return "REASON_IDEMPOTENCY_KEY_REUSED";
+    case Reason.REASON_DEPENDENCY_CIRCUIT_OPEN:
+      return "REASON_DEPENDENCY_CIRCUIT_OPEN";
     case Reason.REASON_MEMBER_ALREADY_EXISTS:
       return "REASON_MEMBER_ALREADY_EXISTS";
     case Reason.REASON_MEMBER_HANDLE_ALREADY_EXISTS:
