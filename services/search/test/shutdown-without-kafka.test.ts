@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { startSearch } from './helpers.ts';
+import { startSearch } from './support/helpers.ts';
 
 const infraSh = fileURLToPath(new URL('../../../infra/infra.sh', import.meta.url));
 const infra = (command: 'kafka-down' | 'kafka-up') => execFileSync('bash', [infraSh, command], { stdio: 'ignore', timeout: 120_000 });
