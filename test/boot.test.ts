@@ -3,7 +3,9 @@
 // client, lists itself through reflection, registers every RPC of its contract, tells an unknown
 // method apart, stays live and ready while a dependency it can do without is down, and stops.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
@@ -11,6 +13,7 @@ import { declaredMethods } from './support/contracts.ts';
 import { callEmpty, Code, healthStatus, reflectionServices, waitForHealth } from './support/grpc.ts';
 import { migrateService, TEST_DATABASE_URL, type ServiceName } from './support/spawn-service.ts';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const READ_URL = TEST_DATABASE_URL.replace(/^postgres(ql)?:\/\/[^@/]*@/, 'postgres://dailyfeed_timeline_ro@');
 const log = pino({ level: 'silent' });
 // The runner's own Redis and Kafka (tests must not reach the shared ones on the default ports).
@@ -29,7 +32,8 @@ interface Row {
 }
 
 const TABLE: readonly Row[] = [
-  { service: 'member', minMethods: 30, canLose: ['REDIS_URL'] },
+  // The cheapest password hash the schema allows: Login and Signup are called, on a shared machine.
+  { service: 'member', minMethods: 30, env: { PASSWORD_SCRYPT_LOG_N: '14' }, canLose: ['REDIS_URL'] },
   { service: 'content', minMethods: 14, env: { OUTBOX_RELAY_INTERVAL_MS: '0' }, canLose: [] },
   { service: 'timeline', minMethods: 15, env: { CONTENT_READ_DATABASE_URL: READ_URL }, canLose: ['KAFKA_BROKERS', 'REDIS_URL'] },
   { service: 'image', minMethods: 4, canLose: ['REDIS_URL'] },
@@ -49,8 +53,8 @@ interface Running {
 
 /** The service's own boot path: its config schema and startService, loaded by name. */
 async function boot(row: Row, overrides: Record<string, string> = {}): Promise<Running> {
-  const { loadConfig } = (await import(`../services/${row.service}/src/config.ts`)) as { loadConfig(env: Record<string, string>): unknown };
-  const { startService } = (await import(`../services/${row.service}/src/app.ts`)) as { startService(config: unknown, logger: typeof log): Promise<Running> };
+  const { loadConfig } = (await import(`../services/${row.service}/src/config.ts`)) as { loadConfig: (env: Record<string, string>) => unknown };
+  const { startService } = (await import(`../services/${row.service}/src/app.ts`)) as { startService: (config: unknown, logger: typeof log) => Promise<Running> };
   const config = loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL: TEST_DATABASE_URL, ...infra, LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200', ...row.env, ...overrides });
   return startService(config, log);
 }
@@ -93,6 +97,19 @@ for (const row of TABLE) {
       const outcome = await callEmpty(service.grpcPort, `/${serviceName}/NoSuchMethod`);
       assert.equal(outcome.code, Code.UNIMPLEMENTED);
       assert.equal(outcome.reason, undefined);
+    });
+
+    it('when settings are invalid, then the process exits 2 before serving, naming each variable and its rule', () => {
+      const run = spawnSync(process.execPath, [`${ROOT}services/${row.service}/src/main.ts`], {
+        env: { ...process.env, GRPC_PORT: '70000', LOG_LEVEL: 'loud' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, new RegExp(`^${row.service}-svc: invalid configuration`));
+      assert.match(run.stderr, /GRPC_PORT/);
+      assert.match(run.stderr, /<=65535/);
+      assert.match(run.stderr, /LOG_LEVEL/);
     });
 
     for (const dependency of row.canLose) {

@@ -10,8 +10,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SERVICES: readonly ServiceName[] = ['member', 'content', 'timeline', 'image', 'search', 'activity'];
 
 interface RedisAdapter {
-  connectRedis(url: string): Redis;
-  waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean>;
+  readonly connectRedis: (url: string) => Redis;
+  readonly waitForRedis: (redis: Redis, timeoutMs: number) => Promise<boolean>;
 }
 
 for (const service of SERVICES) {

@@ -24,7 +24,7 @@ before(async () => {
 
 describe('member-svc health with a dependency down', () => {
   it('when Redis does not answer, then member-svc stays live and ready, and signup and login work', async () => {
-    const service = await startService(loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200' }), log);
+    const service = await startService(loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', DATABASE_URL, REDIS_URL: 'redis://127.0.0.1:1', PASSWORD_SCRYPT_LOG_N: '14', LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '200' }), log);
     const client = new MemberServiceClient(`127.0.0.1:${service.grpcPort}`, credentials.createInsecure());
     try {
       assert.equal(await healthStatus(service.grpcPort), Serving.SERVING);
