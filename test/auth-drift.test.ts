@@ -124,6 +124,9 @@ const CASES: readonly { name: string; token: string | undefined; want: Outcome; 
   { name: 'no token where one is required', token: undefined, want: expected(Code.UNAUTHENTICATED, 'BEARER_TOKEN_MISSING', 'RELOGIN_REQUIRED'), onlyWhereRequired: true },
 ];
 
+/** Five boots one after another: on a loaded shared machine one can take longer than spawnService's usual wait. */
+const BOOT = { readyWithinMs: 120_000 };
+
 describe('member clients: one behaviour for every failure of Authenticate', () => {
   const fake = new Server();
   let fakeAddress = '';
@@ -144,15 +147,15 @@ describe('member clients: one behaviour for every failure of Authenticate', () =
     migrateService('content');
     const member = { MEMBER_ADDR: fakeAddress };
     // One at a time: on a busy machine five boots at once can outlast the health wait.
-    const content = await spawnService('content', { ...member, MEMBER_DEADLINE_MS: DEADLINE_MS });
+    const content = await spawnService('content', { ...member, MEMBER_DEADLINE_MS: DEADLINE_MS }, BOOT);
     spawned.push(content);
-    const timeline = await spawnService('timeline', { ...member, MEMBER_DEADLINE_MS: DEADLINE_MS, CONTENT_READ_DATABASE_URL: READ_URL, FANOUT_GROUP_ID: `drift-${randomUUID()}` });
+    const timeline = await spawnService('timeline', { ...member, MEMBER_DEADLINE_MS: DEADLINE_MS, CONTENT_READ_DATABASE_URL: READ_URL, FANOUT_GROUP_ID: `drift-${randomUUID()}` }, BOOT);
     spawned.push(timeline);
-    const activity = await spawnService('activity', { ...member, MEMBER_TIMEOUT_MS: DEADLINE_MS });
+    const activity = await spawnService('activity', { ...member, MEMBER_TIMEOUT_MS: DEADLINE_MS }, BOOT);
     spawned.push(activity);
-    const image = await spawnService('image', { ...member, MEMBER_TIMEOUT_MS: DEADLINE_MS });
+    const image = await spawnService('image', { ...member, MEMBER_TIMEOUT_MS: DEADLINE_MS }, BOOT);
     spawned.push(image);
-    const search = await spawnService('search', { ...member, TIMELINE_ADDR: timeline.address, DOWNSTREAM_TIMEOUT_MS: DEADLINE_MS });
+    const search = await spawnService('search', { ...member, TIMELINE_ADDR: timeline.address, DOWNSTREAM_TIMEOUT_MS: DEADLINE_MS }, BOOT);
     spawned.push(search);
     const insecure = credentials.createInsecure();
     const c = new ContentServiceClient(content.address, insecure);
@@ -171,7 +174,9 @@ describe('member clients: one behaviour for every failure of Authenticate', () =
     // A first call opens each service's channel to the scripted member-svc (slow on a busy machine, and
     // then over the 700 ms deadline); the cases below measure answers, not connection setup.
     for (const { invoke } of calls) await outcomeOf(invoke, 't.warm-up.s');
-  });
+    // Five boots one after another: on a loaded shared machine they can outlast the runner's 180 s
+    // per-test timeout, which is for the cases, not this setup.
+  }, { timeout: 600_000 });
 
   after(async () => {
     for (const client of clients) client.close();
