@@ -17,6 +17,8 @@ import { freePort, migrateService, spawnService, TEST_DATABASE_URL, type Spawned
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const READ_URL = TEST_DATABASE_URL.replace('postgres://postgres@', 'postgres://dailyfeed_timeline_ro@');
 const PASSWORD = 'Passw0rd!x';
+/** On a loaded shared machine a boot can take longer than spawnService's usual wait. */
+const BOOT = { readyWithinMs: 300_000 };
 
 type Cb<Res> = (err: ServiceError | null, res: Res) => void;
 type Method<Req, Res> = (req: Req, md: Metadata, options: { deadline: number }, cb: Cb<Res>) => unknown;
@@ -53,7 +55,7 @@ describe('auth memory: revocations pushed by member-svc', () => {
 
   before(async () => {
     migrateService('content');
-    member = await spawnService('member', { PASSWORD_SCRYPT_LOG_N: '14', IMAGE_ADDR: '127.0.0.1:1' });
+    member = await spawnService('member', { PASSWORD_SCRYPT_LOG_N: '14', IMAGE_ADDR: '127.0.0.1:1' }, BOOT);
     metricsPort = await freePort();
     timeline = await spawnService('timeline', {
       MEMBER_ADDR: member.address,
@@ -61,13 +63,14 @@ describe('auth memory: revocations pushed by member-svc', () => {
       METRICS_PORT: String(metricsPort),
       MEMBER_DEADLINE_MS: '1500',
       FANOUT_GROUP_ID: `auth-memory-${randomUUID()}`,
-    });
-    content = await spawnService('content', { MEMBER_ADDR: member.address, MEMBER_DEADLINE_MS: '1500' });
+    }, BOOT);
+    content = await spawnService('content', { MEMBER_ADDR: member.address, MEMBER_DEADLINE_MS: '1500' }, BOOT);
     members = new MemberServiceClient(member.address, credentials.createInsecure());
     timelineClient = new TimelineServiceClient(timeline.address, credentials.createInsecure());
     contentClient = new ContentServiceClient(content.address, credentials.createInsecure());
     redis = new Redis(REDIS_URL);
-  });
+    // The boots can outlast the runner's 180 s per-test timeout, which is for the cases, not this setup.
+  }, { timeout: 900_000 });
 
   after(async () => {
     members.close();
