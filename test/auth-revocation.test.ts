@@ -232,9 +232,8 @@ describe('auth memory: revocations pushed by member-svc', () => {
       member.process.kill('SIGCONT');
     }
     await sleep(500);
-    assert.deepEqual(await both(token), ['ok', 'ok']);
-    const before = await hits();
-    assert.deepEqual(await both(token), ['ok', 'ok']);
-    assert.equal(await hits(), before + 1, 'remembering resumes once the heartbeats are back');
+    // Remembering resumes once the heartbeats are back (warm() asserts it, allowing for a late
+    // heartbeat on a loaded machine, as everywhere in this file).
+    await warm(token);
   });
 });
