@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startGateway } from '../gateway/test/harness.ts';
+import { startGateway } from '../gateway/test/support/harness.ts';
 import { spawnService } from '../test/support/spawn-service.ts';
 import { cpuSnapshot } from './cpu.ts';
 

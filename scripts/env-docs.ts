@@ -14,7 +14,8 @@ import * as timeline from '../services/timeline/src/config.ts';
 
 interface ConfigModule {
   loadConfig(env: Readonly<Record<string, string | undefined>>): object;
-  describeConfig(): { key: string; description: string }[];
+  /** The zod object schema: each key's `.describe()` text is its meaning. */
+  configSchema: { shape: Record<string, { description?: string | undefined }> };
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -41,15 +42,15 @@ const cell = (text: string): string => text.replace(/\s+/g, ' ').replace(/\|/g, 
 const lines = [
   '# Configuration',
   '',
-  'Every setting is an environment variable, validated at boot (a bad value stops the process with',
-  "one line per problem). This file is generated from each component's `src/config.ts` by",
+  'Every setting is an environment variable, validated at boot (a bad value stops the process, naming',
+  "each variable and its rule). This file is generated from each component's `src/config.ts` by",
   '`npm run env:docs` and checked for drift in CI: edit the schema, not this file.',
   '',
 ];
 for (const [name, dir, config] of COMPONENTS) {
   const defaults = config.loadConfig({}) as Record<string, unknown>;
   lines.push(`## ${name} (\`${dir}/src/config.ts\`)`, '', '| variable | default | meaning |', '|---|---|---|');
-  for (const { key, description } of config.describeConfig()) lines.push(`| \`${key}\` | \`${shown(defaults[key])}\` | ${cell(description)} |`);
+  for (const [key, field] of Object.entries(config.configSchema.shape)) lines.push(`| \`${key}\` | \`${shown(defaults[key])}\` | ${cell(field.description ?? '')} |`);
   lines.push('');
 }
 const text = lines.join('\n');

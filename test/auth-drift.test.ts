@@ -22,10 +22,11 @@ import { ImageServiceClient } from '@dailyfeed/gen/image/v1/image';
 import { MemberServiceService, type AuthenticateRequest, type AuthenticateResponse } from '@dailyfeed/gen/member/v1/member';
 import { SearchServiceClient } from '@dailyfeed/gen/search/v1/search';
 import { TimelineServiceClient } from '@dailyfeed/gen/timeline/v1/timeline';
-import { migrateService, spawnService, TEST_DATABASE_URL, type SpawnedService } from './support/spawn-service.ts';
+import { migrateService, spawnService, TEST_DATABASE_URL, type ServiceName, type SpawnedService } from './support/spawn-service.ts';
 
 const READ_URL = TEST_DATABASE_URL.replace(/^postgres(ql)?:\/\/[^@/]*@/, 'postgres://dailyfeed_timeline_ro@');
-const DEADLINE_MS = '700';
+// Well under the scripted 3 s silence, and enough for a first answer on a loaded shared machine.
+const DEADLINE_MS = '1500';
 /** A 1x1 PNG, for image-svc's upload. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
@@ -124,6 +125,9 @@ const CASES: readonly { name: string; token: string | undefined; want: Outcome; 
   { name: 'no token where one is required', token: undefined, want: expected(Code.UNAUTHENTICATED, 'BEARER_TOKEN_MISSING', 'RELOGIN_REQUIRED'), onlyWhereRequired: true },
 ];
 
+/** On a loaded shared machine a boot can take longer than spawnService's usual wait. */
+const BOOT = { readyWithinMs: 300_000 };
+
 describe('member clients: one behaviour for every failure of Authenticate', () => {
   const fake = new Server();
   let fakeAddress = '';
@@ -143,17 +147,17 @@ describe('member clients: one behaviour for every failure of Authenticate', () =
     fakeAddress = `127.0.0.1:${port}`;
     migrateService('content');
     const member = { MEMBER_ADDR: fakeAddress };
-    // One at a time: on a busy machine five boots at once can outlast the health wait.
-    const content = await spawnService('content', { ...member, MEMBER_DEADLINE_MS: DEADLINE_MS });
-    spawned.push(content);
-    const timeline = await spawnService('timeline', { ...member, MEMBER_DEADLINE_MS: DEADLINE_MS, CONTENT_READ_DATABASE_URL: READ_URL, FANOUT_GROUP_ID: `drift-${randomUUID()}` });
-    spawned.push(timeline);
-    const activity = await spawnService('activity', { ...member, MEMBER_TIMEOUT_MS: DEADLINE_MS });
-    spawned.push(activity);
-    const image = await spawnService('image', { ...member, MEMBER_TIMEOUT_MS: DEADLINE_MS });
-    spawned.push(image);
-    const search = await spawnService('search', { ...member, TIMELINE_ADDR: timeline.address, DOWNSTREAM_TIMEOUT_MS: DEADLINE_MS });
-    spawned.push(search);
+    // Four boots at once, then search (it needs timeline's address); on a loaded shared machine a
+    // boot can take minutes, so each gets BOOT's wait and the hook its own timeout.
+    // Each one is kept as it comes up, so after() stops it also when another boot failed.
+    const up = (name: ServiceName, env: Record<string, string>) => spawnService(name, env, BOOT).then((s) => (spawned.push(s), s));
+    const [content, timeline, activity, image] = await Promise.all([
+      up('content', { ...member, MEMBER_DEADLINE_MS: DEADLINE_MS }),
+      up('timeline', { ...member, MEMBER_DEADLINE_MS: DEADLINE_MS, CONTENT_READ_DATABASE_URL: READ_URL, FANOUT_GROUP_ID: `drift-${randomUUID()}` }),
+      up('activity', { ...member, MEMBER_TIMEOUT_MS: DEADLINE_MS }),
+      up('image', { ...member, MEMBER_TIMEOUT_MS: DEADLINE_MS }),
+    ]);
+    const search = await up('search', { ...member, TIMELINE_ADDR: timeline.address, DOWNSTREAM_TIMEOUT_MS: DEADLINE_MS });
     const insecure = credentials.createInsecure();
     const c = new ContentServiceClient(content.address, insecure);
     const t = new TimelineServiceClient(timeline.address, insecure);
@@ -169,9 +173,10 @@ describe('member clients: one behaviour for every failure of Authenticate', () =
       { service: 'image', tokenRequired: false, invoke: (md, cb) => i.uploadImage({ image: PNG, contentType: 'image/png', filename: 'drift.png' }, md, cb) },
     ];
     // A first call opens each service's channel to the scripted member-svc (slow on a busy machine, and
-    // then over the 700 ms deadline); the cases below measure answers, not connection setup.
+    // then over the deadline); the cases below measure answers, not connection setup.
     for (const { invoke } of calls) await outcomeOf(invoke, 't.warm-up.s');
-  });
+    // The boots can outlast the runner's 180 s per-test timeout, which is for the cases, not this setup.
+  }, { timeout: 900_000 });
 
   after(async () => {
     for (const client of clients) client.close();

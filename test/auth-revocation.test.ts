@@ -1,9 +1,9 @@
-// SPEC "Authentication": timeline-svc and content-svc remember member-svc's Authenticate answers
-// only while member-svc pushes every revocation. Real processes (member, timeline, content) on
-// the test PostgreSQL, Redis and Kafka. Each revocation is measured from the moment member-svc
-// answered the revoking RPC until BOTH services refuse (or answer anew); p99 must be <= 1 s.
-// Then the channel is cut three ways (subscriber connection killed, a gap in the sequence,
-// member-svc silenced) and the services must stop remembering.
+// SPEC "Authentication": timeline-svc remembers member-svc's Authenticate answers only while
+// member-svc pushes every revocation; content-svc asks member-svc on every write. Real processes
+// (member, timeline, content) on the test PostgreSQL, Redis and Kafka. Each revocation is measured
+// from the moment member-svc answered the revoking RPC until BOTH services refuse (or answer anew);
+// p99 must be <= 1 s. Then the channel is cut three ways (subscriber connection killed, a gap in
+// the sequence, member-svc silenced) and timeline-svc must stop remembering.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,8 @@ import { freePort, migrateService, spawnService, TEST_DATABASE_URL, type Spawned
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const READ_URL = TEST_DATABASE_URL.replace('postgres://postgres@', 'postgres://dailyfeed_timeline_ro@');
 const PASSWORD = 'Passw0rd!x';
+/** On a loaded shared machine a boot can take longer than spawnService's usual wait. */
+const BOOT = { readyWithinMs: 300_000 };
 
 type Cb<Res> = (err: ServiceError | null, res: Res) => void;
 type Method<Req, Res> = (req: Req, md: Metadata, options: { deadline: number }, cb: Cb<Res>) => unknown;
@@ -49,26 +51,26 @@ describe('auth memory: revocations pushed by member-svc', () => {
   let timelineClient: TimelineServiceClient;
   let contentClient: ContentServiceClient;
   let redis: Redis;
-  const metricsPorts: Record<'timeline' | 'content', number> = { timeline: 0, content: 0 };
+  let metricsPort = 0;
 
   before(async () => {
     migrateService('content');
-    member = await spawnService('member', { PASSWORD_SCRYPT_LOG_N: '14', IMAGE_ADDR: '127.0.0.1:1' });
-    metricsPorts.timeline = await freePort();
-    metricsPorts.content = await freePort();
+    member = await spawnService('member', { PASSWORD_SCRYPT_LOG_N: '14', IMAGE_ADDR: '127.0.0.1:1' }, BOOT);
+    metricsPort = await freePort();
     timeline = await spawnService('timeline', {
       MEMBER_ADDR: member.address,
       CONTENT_READ_DATABASE_URL: READ_URL,
-      METRICS_PORT: String(metricsPorts.timeline),
+      METRICS_PORT: String(metricsPort),
       MEMBER_DEADLINE_MS: '1500',
       FANOUT_GROUP_ID: `auth-memory-${randomUUID()}`,
-    });
-    content = await spawnService('content', { MEMBER_ADDR: member.address, METRICS_PORT: String(metricsPorts.content), MEMBER_DEADLINE_MS: '1500' });
+    }, BOOT);
+    content = await spawnService('content', { MEMBER_ADDR: member.address, MEMBER_DEADLINE_MS: '1500' }, BOOT);
     members = new MemberServiceClient(member.address, credentials.createInsecure());
     timelineClient = new TimelineServiceClient(timeline.address, credentials.createInsecure());
     contentClient = new ContentServiceClient(content.address, credentials.createInsecure());
     redis = new Redis(REDIS_URL);
-  });
+    // The boots can outlast the runner's 180 s per-test timeout, which is for the cases, not this setup.
+  }, { timeout: 900_000 });
 
   after(async () => {
     members.close();
@@ -102,15 +104,16 @@ describe('auth memory: revocations pushed by member-svc', () => {
     );
   const both = async (token: string) => [await readTimeline(token), await writeContent(token)];
 
-  const counter = async (service: 'timeline' | 'content', result: 'hit' | 'miss' | 'forget'): Promise<number> => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPorts[service]}/metrics`)).text();
+  /** timeline-svc's remembered-answer counter (content-svc remembers nothing). */
+  const counter = async (result: 'hit' | 'miss' | 'forget'): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     let sum = 0;
     for (const line of text.split('\n')) if (line.startsWith('dailyfeed_auth_memory_total{') && line.includes(`result="${result}"`)) sum += Number(line.split(' ').pop());
     return sum;
   };
-  const hits = async () => (await counter('timeline', 'hit')) + (await counter('content', 'hit'));
+  const hits = () => counter('hit');
 
-  /** Remembers the token in both services (asked once, then answered from memory). */
+  /** Remembers the token in timeline-svc (asked once, then answered from memory). */
   const warm = async (token: string): Promise<void> => {
     // On this shared 2-core machine a heartbeat is sometimes late and the services forget (a
     // miss, never a wrong answer): ask again until both answer from memory.
@@ -118,7 +121,7 @@ describe('auth memory: revocations pushed by member-svc', () => {
       assert.deepEqual(await both(token), ['ok', 'ok'], lastError);
       const before = await hits();
       assert.deepEqual(await both(token), ['ok', 'ok'], lastError);
-      if ((await hits()) === before + 2) return;
+      if ((await hits()) === before + 1) return;
       assert.ok(attempt < 5, 'the second calls are answered from memory');
     }
   };
@@ -184,36 +187,36 @@ describe('auth memory: revocations pushed by member-svc', () => {
     const account = await signup();
     const token = await login(account);
     const forged = `${token.slice(0, -4)}AAAA`;
-    const missesBefore = (await counter('timeline', 'miss')) + (await counter('content', 'miss'));
+    const missesBefore = await counter('miss');
     const hitsBefore = await hits();
     for (let i = 0; i < 3; i += 1) assert.deepEqual(await both(forged), [Code.UNAUTHENTICATED, Code.UNAUTHENTICATED]);
     assert.equal(await hits(), hitsBefore);
-    assert.equal((await counter('timeline', 'miss')) + (await counter('content', 'miss')), missesBefore + 6);
+    assert.equal(await counter('miss'), missesBefore + 3);
   });
 
-  it('when the subscriber connections are killed, then both services forget, and a logout made meanwhile still takes effect within 1 s', async () => {
+  it('when the subscriber connection is killed, then timeline-svc forgets, and a logout made meanwhile still takes effect within 1 s', async () => {
     const account = await signup();
     const token = await login(account);
     await warm(token);
-    const forgetsBefore = (await counter('timeline', 'forget')) + (await counter('content', 'forget'));
+    const forgetsBefore = await counter('forget');
     await redis.client('KILL', 'TYPE', 'pubsub');
     await call(members.logout.bind(members), {}, bearer(token));
     const took = await elapsedUntil(Date.now(), refusedEverywhere(token));
     assert.ok(took <= 1000, `took ${took} ms`);
-    assert.ok((await counter('timeline', 'forget')) + (await counter('content', 'forget')) >= forgetsBefore + 2);
+    assert.ok((await counter('forget')) >= forgetsBefore + 1);
   });
 
-  it('when a message is missing from a publisher sequence, then both services forget and ask member-svc again', async () => {
+  it('when a message is missing from a publisher sequence, then timeline-svc forgets and asks member-svc again', async () => {
     const account = await signup();
     const token = await login(account);
     await warm(token);
-    const missesBefore = (await counter('timeline', 'miss')) + (await counter('content', 'miss'));
+    const missesBefore = await counter('miss');
     const publisher = randomUUID();
     await redis.publish('dailyfeed:member:revocations', JSON.stringify({ p: publisher, s: 1, k: 'hb', v: [] }));
     await redis.publish('dailyfeed:member:revocations', JSON.stringify({ p: publisher, s: 3, k: 'hb', v: [] }));
     await sleep(50);
     assert.deepEqual(await both(token), ['ok', 'ok']);
-    assert.equal((await counter('timeline', 'miss')) + (await counter('content', 'miss')), missesBefore + 2, 'both asked member-svc again');
+    assert.equal(await counter('miss'), missesBefore + 1, 'timeline-svc asked member-svc again');
   });
 
   it('when member-svc stops publishing (its process paused), then after 1 s nothing is answered from memory: calls need member-svc and fail while it is paused', async () => {
@@ -229,9 +232,8 @@ describe('auth memory: revocations pushed by member-svc', () => {
       member.process.kill('SIGCONT');
     }
     await sleep(500);
-    assert.deepEqual(await both(token), ['ok', 'ok']);
-    const before = await hits();
-    assert.deepEqual(await both(token), ['ok', 'ok']);
-    assert.equal(await hits(), before + 2, 'remembering resumes once the heartbeats are back');
+    // Remembering resumes once the heartbeats are back (warm() asserts it, allowing for a late
+    // heartbeat on a loaded machine, as everywhere in this file).
+    await warm(token);
   });
 });

@@ -26,7 +26,7 @@ import { SearchServiceClient } from '@dailyfeed/gen/search/v1/search';
 import { TimelineServiceClient, TimelineServiceService } from '@dailyfeed/gen/timeline/v1/timeline';
 import { createGrpcBackends } from '../gateway/src/adapters/grpc-backends.ts';
 import { createMetricsRegistry } from '../gateway/src/server.ts';
-import { startGateway, type RunningGateway } from '../gateway/test/harness.ts';
+import { startGateway, type RunningGateway } from '../gateway/test/support/harness.ts';
 import { startFakeImageService } from './support/member-fake-image.ts';
 import { newMember, rpc, startMemberService } from './support/member-harness.ts';
 import { spawnService, TEST_DATABASE_URL, type SpawnedService } from './support/spawn-service.ts';

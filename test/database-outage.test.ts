@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { client, dataOf, signupBody, tokenOf, uniqueHandle, type CallResult } from '../gateway/test/http-client.ts';
-import { startGateway, type RunningGateway } from '../gateway/test/harness.ts';
+import { client, dataOf, signupBody, tokenOf, uniqueHandle, type CallResult } from '../gateway/test/support/http-client.ts';
+import { startGateway, type RunningGateway } from '../gateway/test/support/harness.ts';
 import { spawnService, TEST_DATABASE_URL, type ServiceName, type SpawnedService } from './support/spawn-service.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 

@@ -110,7 +110,5 @@ export function backendAddresses(config: Config): Record<string, string> {
   };
 }
 
-/** Key and description of every setting (docs/configuration.md is generated from it). */
-export function describeConfig(): { key: string; description: string }[] {
-  return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
-}
+/** docs/configuration.md is generated from its keys, descriptions and defaults (scripts/env-docs.ts). */
+export { schema as configSchema };

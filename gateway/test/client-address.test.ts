@@ -4,7 +4,7 @@
 // Real HTTP, real Redis.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { recordingInvoker, startGateway, type RunningGateway } from './harness.ts';
+import { recordingInvoker, startGateway, type RunningGateway } from './support/harness.ts';
 
 const PATH = '/api/timeline/posts';
 

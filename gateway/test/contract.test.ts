@@ -1,5 +1,5 @@
 // Contract tests of every §1 endpoint and the end-to-end flow, over real HTTP through the edge,
-// against one real stack of service processes (test/stack.ts) shared by all of them.
+// against one real stack of service processes (test/support/stack.ts) shared by all of them.
 import { after, before, describe } from 'node:test';
 import { activityContract } from './contract/activity.ts';
 import { contentTimelineContract } from './contract/content-timeline.ts';
@@ -9,7 +9,7 @@ import { idempotencyContract } from './contract/idempotency.ts';
 import { imageContract } from './contract/image.ts';
 import { memberContract } from './contract/member.ts';
 import { searchContract } from './contract/search.ts';
-import { createStack } from './stack.ts';
+import { createStack } from './support/stack.ts';
 
 describe('the REST edge in front of the real services', () => {
   const control = createStack();

@@ -2,7 +2,7 @@
 // browsable without internet (Swagger UI assets served locally).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { recordingInvoker, startGateway, type RunningGateway } from './harness.ts';
+import { recordingInvoker, startGateway, type RunningGateway } from './support/harness.ts';
 
 interface OpenApi {
   openapi: string;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Root } from 'protobufjs';
 import type { RpcOutcome } from '../src/domain/rpc-invoker.ts';
-import { recordingInvoker, startGateway, type RecordingInvoker, type RunningGateway } from './harness.ts';
+import { recordingInvoker, startGateway, type RecordingInvoker, type RunningGateway } from './support/harness.ts';
 
 function statusDetails(root: Root, code: number, message: string, reason: string, metadata: Record<string, string> = {}): Uint8Array {
   const status = root.lookupType('google.rpc.Status');

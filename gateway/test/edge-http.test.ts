@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RouteSpec } from '../src/domain/route-table.ts';
 import type { RpcOutcome } from '../src/domain/rpc-invoker.ts';
-import { recordingInvoker, startGateway, type RecordingInvoker, type RunningGateway } from './harness.ts';
+import { recordingInvoker, startGateway, type RecordingInvoker, type RunningGateway } from './support/harness.ts';
 
 describe('edge HTTP behaviour', () => {
   let gateway: RunningGateway;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../test/support/spawn-service.ts';
 import { loadConfig } from '../src/config.ts';
-import { recordingInvoker, startGateway } from './harness.ts';
+import { recordingInvoker, startGateway } from './support/harness.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 

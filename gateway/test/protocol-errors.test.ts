@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { recordingInvoker, startGateway, type RecordingInvoker, type RunningGateway } from './harness.ts';
+import { recordingInvoker, startGateway, type RecordingInvoker, type RunningGateway } from './support/harness.ts';
 
 interface ErrorBodyShape {
   readonly statusCode: number;

@@ -3,7 +3,7 @@
 // original error body.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { recordingInvoker, startGateway, type RunningGateway } from './harness.ts';
+import { recordingInvoker, startGateway, type RunningGateway } from './support/harness.ts';
 
 describe('rate limits', () => {
   let perIp: RunningGateway;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Root, Type } from 'protobufjs';
 import { longJson, messageToJson, shaperOf } from '../src/domain/json-out.ts';
-import { protoRoot } from './harness.ts';
+import { protoRoot } from './support/harness.ts';
 
 describe('compiled response shapers', () => {
   let post: Type;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Method, Service } from 'protobufjs';
 import { isAnnotated, servicesOf } from '../src/domain/route-table.ts';
-import { recordingInvoker, startGateway, type RecordingInvoker, type RunningGateway } from './harness.ts';
+import { recordingInvoker, startGateway, type RecordingInvoker, type RunningGateway } from './support/harness.ts';
 
 interface Binding {
   readonly method: Method;

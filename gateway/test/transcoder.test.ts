@@ -9,7 +9,7 @@ import { messageToJson } from '../src/domain/json-out.ts';
 import { buildRequest, encodeRequest, type HttpInput } from '../src/domain/request-builder.ts';
 import { sessionEffects, shapeResponse } from '../src/domain/response-shape.ts';
 import { buildRouteTable, type RouteSpec } from '../src/domain/route-table.ts';
-import { protoRoot } from './harness.ts';
+import { protoRoot } from './support/harness.ts';
 
 const NO_INPUT: HttpInput = { params: {}, query: {}, body: undefined, files: [], refreshTokenCookie: undefined, userAgent: 'ua', clientIp: '10.0.0.1' };
 

@@ -54,35 +54,91 @@ function ignored(path: string, rules: readonly string[]): boolean {
   return out;
 }
 
+/** The six services' images come from services/Dockerfile, told apart by build arguments and, for image-svc, a target. */
+const SERVICE_DOCKERFILE = 'services/Dockerfile';
+
+/** The instructions of one build target: its stage and the stages it is built FROM, in order (ARG/FROM expanded by `args`). */
+function targetSteps(dockerfile: string, target: string | undefined, args: Record<string, string>): Instruction[] {
+  const expand = (text: string) => text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args[a ?? b ?? ''] ?? '');
+  const stages: { name: string | undefined; base: string; steps: Instruction[] }[] = [];
+  for (const step of instructions(dockerfile)) {
+    if (step.op === 'FROM') {
+      const [base = '', , name] = step.args.split(/\s+/);
+      stages.push({ name, base, steps: [step] });
+    } else stages.at(-1)?.steps.push({ op: step.op, args: expand(step.args) });
+  }
+  const chain: Instruction[][] = [];
+  let stage = target === undefined || target === '' ? stages.at(-1) : stages.find((s) => s.name === target);
+  while (stage) {
+    chain.unshift(stage.steps);
+    const base = stage.base;
+    stage = stages.find((s) => s.name === base);
+  }
+  return chain.flat();
+}
+
+interface ImageBuild {
+  readonly dockerfile: string;
+  readonly target: string | undefined;
+  readonly args: Record<string, string>;
+}
+
 describe('Dockerfiles', () => {
   const rules = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
+  const skaffold = parse(read('skaffold.yaml')) as { build: { artifacts: { image: string; docker: { dockerfile: string; target?: string; buildArgs?: Record<string, string> } }[] } };
+  const build = (name: string): ImageBuild => {
+    const artifact = skaffold.build.artifacts.find((a) => a.image.endsWith(`-${name}`));
+    assert.ok(artifact, `skaffold builds ${name}`);
+    return { dockerfile: artifact.docker.dockerfile, target: artifact.docker.target, args: artifact.docker.buildArgs ?? {} };
+  };
 
   for (const [name, [dir, ports]] of Object.entries(IMAGES)) {
     test(`when the ${name} image is built, then it is multi-stage on Node 24, installs production dependencies only and runs as non-root`, () => {
-      const steps = instructions(read(`${dir}/Dockerfile`));
-      const froms = steps.filter((s) => s.op === 'FROM');
+      const { dockerfile, target, args } = build(name);
+      const all = instructions(read(dockerfile));
+      const froms = all.filter((s) => s.op === 'FROM');
       assert.ok(froms.length >= 2, 'multi-stage');
-      for (const f of froms) assert.match(f.args, /^node:24[.-]/);
-      const finalStage = steps.slice(steps.lastIndexOf(froms.at(-1) as Instruction));
+      for (const f of froms.filter((f) => f.args.includes(':'))) assert.match(f.args, /^node:24[.-]/);
+      const steps = targetSteps(read(dockerfile), target, args);
+      const finalStage = steps.slice(steps.findIndex((s) => s.op === 'FROM' && s.args.startsWith('node:') && !/ AS (deps|grpc-configs)$/.test(s.args)));
       const user = finalStage.filter((s) => s.op === 'USER').at(-1);
       assert.ok(user && !['root', '0', '0:0'].includes(user.args), `final USER is ${user?.args}`);
-      assert.ok(steps.some((s) => s.op === 'RUN' && /npm ci\b.*--omit=dev/.test(s.args)));
+      assert.ok(all.some((s) => s.op === 'RUN' && /npm ci\b.*--omit=dev/.test(s.args)));
       assert.deepEqual(finalStage.filter((s) => s.op === 'ENTRYPOINT').map((s) => JSON.parse(s.args) as string[]), [['node', 'src/main.ts']]);
       assert.deepEqual(finalStage.filter((s) => s.op === 'EXPOSE').flatMap((s) => s.args.split(' ').map(Number)), [...ports]);
+      assert.ok(finalStage.some((s) => s.op === 'COPY' && s.args === `${dir}/src ${dir}/src`), `copies ${dir}/src`);
+      if (dir.startsWith('services/')) {
+        assert.equal(dockerfile, SERVICE_DOCKERFILE);
+        assert.ok(all.some((s) => s.op === 'RUN' && s.args.includes('-w "@dailyfeed/${SERVICE}-svc"')), 'installs the workspace named by SERVICE');
+        assert.equal(args['SERVICE'], name);
+      }
     });
+  }
 
-    test(`when the ${name} image is built, then every COPY source exists in the context and every workspace manifest is copied`, () => {
-      const copies = instructions(read(`${dir}/Dockerfile`)).filter((s) => s.op === 'COPY' && !s.args.includes('--from='));
+  for (const dockerfile of [SERVICE_DOCKERFILE, 'gateway/Dockerfile']) {
+    test(`when ${dockerfile} is built, then every COPY source exists in the context and every workspace manifest is copied`, () => {
+      const copies = instructions(read(dockerfile)).filter((s) => s.op === 'COPY' && !s.args.includes('--from='));
       const sources = copies.flatMap((c) => c.args.split(' ').filter((a) => !a.startsWith('--')).slice(0, -1));
-      for (const source of sources) {
+      const dirs = dockerfile === SERVICE_DOCKERFILE ? Object.values(IMAGES).map(([d]) => d).filter((d) => d.startsWith('services/')) : ['gateway'];
+      const concrete = sources.flatMap((source) => (source.includes('${SERVICE}') ? dirs.map((d) => source.replace('services/${SERVICE}', d)) : [source]));
+      for (const source of concrete) {
         assert.ok(existsSync(join(ROOT, source)), `${source} exists`);
         assert.ok(!ignored(source, rules), `${source} is not excluded by .dockerignore`);
       }
       for (const ws of workspaces) assert.ok(sources.includes(`${ws}/package.json`), `${ws}/package.json copied`);
-      assert.ok(sources.includes(`${dir}/src`));
     });
   }
+
+  test('when the image-svc image is built, then it has its store directory, owned by node, and no other image has it', () => {
+    const image = targetSteps(read(SERVICE_DOCKERFILE), build('image').target, build('image').args);
+    assert.ok(image.some((s) => s.op === 'RUN' && s.args.includes('chown node:node /image')));
+    assert.ok(image.some((s) => s.op === 'ENV' && s.args === 'IMAGE_ROOT=/image'));
+    for (const name of ['member', 'content', 'timeline', 'search', 'activity']) {
+      const steps = targetSteps(read(SERVICE_DOCKERFILE), build(name).target, build(name).args);
+      assert.ok(!steps.some((s) => s.args.includes('IMAGE_ROOT')), `${name} has no IMAGE_ROOT`);
+    }
+  });
 
   test('when .dockerignore is read, then node_modules and tests stay out of the context (the check above can fail)', () => {
     assert.equal(ignored('services/member/node_modules', rules), true);
@@ -94,14 +150,22 @@ describe('Dockerfiles', () => {
 describe('skaffold.yaml', () => {
   const skaffold = parse(read('skaffold.yaml')) as {
     apiVersion: string;
-    build: { artifacts: { image: string; context: string; docker: { dockerfile: string } }[] };
+    build: { artifacts: { image: string; context: string; docker: { dockerfile: string; target?: string; buildArgs?: Record<string, string> } }[] };
     manifests: { kustomize: { paths: string[] } };
     profiles: { name: string; activation: { command: string }[]; manifests: { kustomize: { paths: string[] } }; portForward: { resourceType: string; resourceName: string; port: number }[] }[];
   };
 
   test('when skaffold builds, then there is one artifact per service and the edge, each with an existing Dockerfile', () => {
     assert.match(skaffold.apiVersion, /^skaffold\/v4/);
-    assert.deepEqual(skaffold.build.artifacts.map((a) => a.docker.dockerfile).sort(), Object.values(IMAGES).map(([dir]) => `${dir}/Dockerfile`).sort());
+    assert.deepEqual(
+      skaffold.build.artifacts.map((a) => a.docker.dockerfile).sort(),
+      Object.values(IMAGES).map(([dir]) => (dir.startsWith('services/') ? SERVICE_DOCKERFILE : `${dir}/Dockerfile`)).sort(),
+    );
+    for (const [name, [dir, ports]] of Object.entries(IMAGES)) {
+      if (!dir.startsWith('services/')) continue;
+      const docker = skaffold.build.artifacts.find((a) => a.image.endsWith(`-${name}`))?.docker;
+      assert.deepEqual([docker?.buildArgs?.['SERVICE'], docker?.buildArgs?.['GRPC_PORT'], docker?.buildArgs?.['METRICS_PORT']], [name, ...ports.map(String)]);
+    }
     for (const a of skaffold.build.artifacts) assert.ok(existsSync(join(ROOT, a.context, a.docker.dockerfile)));
   });
 
@@ -126,7 +190,7 @@ describe('skaffold.yaml', () => {
 describe('workflows', () => {
   interface Workflow {
     on: Record<string, { branches?: string[]; inputs?: Record<string, { required: boolean }> } | null>;
-    jobs: Record<string, { needs?: string[]; uses?: string; steps?: { run?: string; uses?: string; env?: Record<string, string> }[]; strategy?: { matrix: { include: { name: string; dockerfile: string }[] } } }>;
+    jobs: Record<string, { needs?: string[]; uses?: string; steps?: { run?: string; uses?: string; env?: Record<string, string> }[]; strategy?: { matrix: { include: { name: string; dockerfile: string; target: string; 'build-args': string }[] } } }>;
   }
   const images = parse(read('.github/workflows/images.yml')) as Workflow;
   const contracts = parse(read('.github/workflows/contracts.yml')) as Workflow;
@@ -137,6 +201,13 @@ describe('workflows', () => {
     const matrix = images.jobs['build']?.strategy?.matrix.include ?? [];
     assert.deepEqual(matrix.map((m) => m.name).sort(), Object.keys(IMAGES).sort());
     for (const m of matrix) assert.ok(existsSync(join(ROOT, m.dockerfile)), m.dockerfile);
+    // The same image as skaffold builds: Dockerfile, target and build arguments.
+    const skaffold = parse(read('skaffold.yaml')) as { build: { artifacts: { image: string; docker: { dockerfile: string; target?: string; buildArgs?: Record<string, string> } }[] } };
+    for (const m of matrix) {
+      const docker = skaffold.build.artifacts.find((a) => a.image.endsWith(`-${m.name}`))?.docker;
+      const args = Object.fromEntries(m['build-args'].split('\n').filter(Boolean).map((l) => l.split('=') as [string, string]));
+      assert.deepEqual([m.dockerfile, m.target, args], [docker?.dockerfile, docker?.target ?? '', docker?.buildArgs ?? {}], m.name);
+    }
   });
 
   const tagScript = images.jobs['tag']?.steps?.[0]?.run ?? '';

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { ICronJob } from 'kubernetes-models/batch/v1';
 import type { IService } from 'kubernetes-models/v1';
+import { parse } from 'yaml';
 import { committedDocs, find } from './manifest-support.ts';
 
 const docs = committedDocs();
@@ -51,18 +52,25 @@ describe('service Deployments', () => {
       // Envoy retries and ejects in the cluster: each client reads the *.under-mesh.json config of
       // its callee from a file the image carries, under a key the service's configuration reads.
       const config = readFileSync(new URL(`../../services/${name}/src/config.ts`, import.meta.url), 'utf8');
-      const dockerfile = readFileSync(new URL(`../../services/${name}/Dockerfile`, import.meta.url), 'utf8');
+      const dockerfile = readFileSync(new URL('../../services/Dockerfile', import.meta.url), 'utf8');
+      const skaffold = parse(readFileSync(new URL('../../skaffold.yaml', import.meta.url), 'utf8')) as { build: { artifacts: { image: string; docker: { buildArgs?: Record<string, string> } }[] } };
+      const built = skaffold.build.artifacts.find((a) => a.image.endsWith(`-${name}`))?.docker.buildArgs ?? {};
+      // The image carries the configs of exactly the services it calls (CALLEES, copied by services/Dockerfile).
+      assert.deepEqual((built['CALLEES'] ?? '').split(' ').filter(Boolean).sort(), callees.map((a) => a.replace('_ADDR', '').toLowerCase()).sort());
+      assert.match(dockerfile, /for callee in \$CALLEES; do cp "\/tmp\/all\/\$\{callee\}\.under-mesh\.json" \/grpc\/; done/);
+      assert.match(dockerfile, /COPY --from=grpc-configs \/grpc \/app\/grpc/);
+      // and the resilience profiles of the same callees (circuit breaker, client rate limit).
+      assert.match(dockerfile, /for callee in \$CALLEES; do cp "\/tmp\/profiles\/\$\{callee\}\.json" \/resilience\/; done/);
+      assert.match(dockerfile, /COPY --from=grpc-configs \/resilience \/app\/resilience/);
       for (const addr of callees) {
         const callee = addr.replace('_ADDR', '').toLowerCase();
         const key = `${callee.toUpperCase()}_GRPC_CONFIG_FILE`;
         assert.equal(env[key], `/app/grpc/${callee}.under-mesh.json`);
         assert.match(config, new RegExp(`${key}: z`), `${name}-svc reads ${key}`);
-        assert.match(dockerfile, new RegExp(`COPY mesh/generated/grpc/${callee}.under-mesh.json .*/app/grpc/`), `${name}-svc's image carries ${callee}.under-mesh.json`);
         // The breaker and client rate limit of each call path, kept under the mesh.
         const profileKey = `${callee.toUpperCase()}_RESILIENCE_FILE`;
         assert.equal(env[profileKey], `/app/resilience/${callee}.json`);
         assert.match(config, new RegExp(`${profileKey}: z`), `${name}-svc reads ${profileKey}`);
-        assert.match(dockerfile, new RegExp(`COPY mesh/generated/resilience/${callee}.json .*/app/resilience/`), `${name}-svc's image carries ${callee}.json`);
       }
       assert.equal('GRPC_UNDER_MESH' in env, false, 'no service reads GRPC_UNDER_MESH any more');
       assert.equal(deployment(name).spec?.template.metadata?.labels?.['version'], 'v1');

@@ -55,7 +55,8 @@ export function migrateService(name: ServiceName, env: Record<string, string> = 
   if (result.status !== 0) throw new Error(`${name} migrate failed: ${result.stderr}${result.stdout}`);
 }
 
-export async function spawnService(name: ServiceName, env: Record<string, string> = {}): Promise<SpawnedService> {
+/** readyWithinMs: how long to wait for SERVING (a suite booting several services on a loaded machine waits longer). */
+export async function spawnService(name: ServiceName, env: Record<string, string> = {}, { readyWithinMs = 30_000 } = {}): Promise<SpawnedService> {
   migrateService(name, env);
   // env.GRPC_PORT brings a stopped service back on its old port (its callers keep their address).
   const grpcPort = env['GRPC_PORT'] !== undefined ? Number(env['GRPC_PORT']) : await freePort();
@@ -87,7 +88,7 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const status = await waitForHealthOrExit(name, grpcPort, exited);
+  const status = await waitForHealthOrExit(name, grpcPort, exited, readyWithinMs);
   if (status !== Serving.SERVING) {
     child.kill('SIGKILL');
     throw new Error(`${name} did not become SERVING; see .run/logs/test-${name}-${grpcPort}.log`);
@@ -114,8 +115,8 @@ export function readinessName(name: ServiceName): string {
   return `dailyfeed.${name}.v1.${name[0]?.toUpperCase() ?? ''}${name.slice(1)}Service`;
 }
 
-async function waitForHealthOrExit(name: ServiceName, port: number, exited: Promise<void>): Promise<Serving | 'exited'> {
-  const deadline = Date.now() + 30_000;
+async function waitForHealthOrExit(name: ServiceName, port: number, exited: Promise<void>, withinMs: number): Promise<Serving | 'exited'> {
+  const deadline = Date.now() + withinMs;
   let done = false;
   void exited.then(() => {
     done = true;

@@ -2,8 +2,8 @@
 // HTTP, against real member-svc, content-svc and activity-svc processes (events through Kafka).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { dataOf, errorOf, eventually, signedUp } from '../http-client.ts';
-import type { Stack } from '../stack.ts';
+import { dataOf, errorOf, eventually, signedUp } from '../support/http-client.ts';
+import type { Stack } from '../support/stack.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -3,8 +3,8 @@
 // e2e flow does not already walk, with statuses, envelopes and the field types the frontend reads.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { dataOf, errorOf, signupBody, tokenOf, uniqueHandle } from '../http-client.ts';
-import type { Stack } from '../stack.ts';
+import { dataOf, errorOf, signupBody, tokenOf, uniqueHandle } from '../support/http-client.ts';
+import type { Stack } from '../support/stack.ts';
 
 type Obj = Record<string, unknown>;
 type Scroll = { content: Obj[]; page: number; size: number; hasNext: boolean };

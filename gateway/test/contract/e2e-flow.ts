@@ -3,8 +3,8 @@
 // feed, logout, the old token refused with the relogin header, and refresh with the cookie.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dataOf, errorOf, refreshCookieOf, signupBody, tokenOf, uniqueHandle } from '../http-client.ts';
-import type { Stack } from '../stack.ts';
+import { dataOf, errorOf, refreshCookieOf, signupBody, tokenOf, uniqueHandle } from '../support/http-client.ts';
+import type { Stack } from '../support/stack.ts';
 
 type Obj = Record<string, unknown>;
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

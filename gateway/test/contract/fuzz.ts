@@ -10,8 +10,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { signedUp } from '../http-client.ts';
-import type { Stack } from '../stack.ts';
+import { signedUp } from '../support/http-client.ts';
+import type { Stack } from '../support/stack.ts';
 import { operationsOf, requestsFor, type FuzzRequest, type Operation } from './fuzz-inputs.ts';
 
 const SEED = process.env.FUZZ_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED);

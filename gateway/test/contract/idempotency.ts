@@ -3,8 +3,8 @@
 // malformed key is refused before anything is written.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { dataOf, errorOf, signedUp } from '../http-client.ts';
-import type { Stack } from '../stack.ts';
+import { dataOf, errorOf, signedUp } from '../support/http-client.ts';
+import type { Stack } from '../support/stack.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -2,8 +2,8 @@
 // process: statuses, envelopes, field types the frontend reads, auth headers and cookie.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dataOf, errorOf, refreshCookieOf, signupBody, tokenOf, uniqueHandle, type CallResult } from '../http-client.ts';
-import type { Stack } from '../stack.ts';
+import { dataOf, errorOf, refreshCookieOf, signupBody, tokenOf, uniqueHandle, type CallResult } from '../support/http-client.ts';
+import type { Stack } from '../support/stack.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -1,8 +1,8 @@
 // Contract of §1.6 (search-svc) through the edge, over real HTTP, against the shared stack of real service processes.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { dataOf, errorOf, eventually, signedUp } from '../http-client.ts';
-import type { Stack } from '../stack.ts';
+import { dataOf, errorOf, eventually, signedUp } from '../support/http-client.ts';
+import type { Stack } from '../support/stack.ts';
 
 type Obj = Record<string, unknown>;
 

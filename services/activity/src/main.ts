@@ -6,7 +6,8 @@
 //                               letter (e.g. from a CronJob), then exit; 1 when PostgreSQL fails
 import { pino } from 'pino';
 import { replayPolicyOf, startService } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { z } from 'zod';
+import { loadConfig, type Config } from './config.ts';
 import { createActivityStore } from './adapters/activity-store.ts';
 import { createDeadLetterStore } from './adapters/dead-letter-store.ts';
 import { connectPostgres, migrate } from './adapters/postgres.ts';
@@ -19,8 +20,8 @@ function readConfig(): Config {
   try {
     return loadConfig(process.env);
   } catch (err: unknown) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`activity-svc: ${err.message}\n`);
+    if (err instanceof z.ZodError) {
+      process.stderr.write(`activity-svc: invalid configuration\n${z.prettifyError(err)}\n`);
       process.exit(2);
     }
     throw err;

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { RunningService } from '../src/app.ts';
-import { activityEvent, admin, countRows, createTopic, deleteTopics, eventually, migrateOnce, publish, startActivity, T, testMemberId, uniqueNames } from './helpers.ts';
+import { activityEvent, admin, countRows, createTopic, deleteTopics, eventually, migrateOnce, publish, startActivity, T, testMemberId, uniqueNames } from './support/helpers.ts';
 
 const infraSh = fileURLToPath(new URL('../../../infra/infra.sh', import.meta.url));
 const infra = (command: 'kafka-down' | 'kafka-up') => execFileSync('bash', [infraSh, command], { stdio: 'ignore', timeout: 120_000 });

@@ -23,7 +23,7 @@ import {
   T,
   testMemberId,
   uniqueNames,
-} from './helpers.ts';
+} from './support/helpers.ts';
 
 describe('activity listener', () => {
   const names = uniqueNames();

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { spawnService, type SpawnedService } from '../../../test/support/spawn-service.ts';
-import { activityEvent, admin, countRows, createTopic, deleteTopics, eventually, publish, T, testMemberId, uniqueNames } from './helpers.ts';
+import { activityEvent, admin, countRows, createTopic, deleteTopics, eventually, publish, T, testMemberId, uniqueNames } from './support/helpers.ts';
 
 describe('activity listener crash', () => {
   const names = uniqueNames();

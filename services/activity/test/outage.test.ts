@@ -28,7 +28,7 @@ import {
   testMemberId,
   uniqueNames,
   type TestEvent,
-} from './helpers.ts';
+} from './support/helpers.ts';
 
 function eventsOf(member: string, n: number): TestEvent[] {
   const types = [T.MEMBER_ACTIVITY_TYPE_POST_CREATE, T.MEMBER_ACTIVITY_TYPE_LIKE_POST, T.MEMBER_ACTIVITY_TYPE_COMMENT_CREATE, T.MEMBER_ACTIVITY_TYPE_POST_READ];

@@ -26,7 +26,7 @@ import {
   T,
   unary,
   uniqueNames,
-} from './helpers.ts';
+} from './support/helpers.ts';
 
 interface Member {
   readonly id: string;

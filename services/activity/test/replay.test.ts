@@ -28,7 +28,7 @@ import {
   testMemberId,
   unary,
   uniqueNames,
-} from './helpers.ts';
+} from './support/helpers.ts';
 
 const run = promisify(execFile);
 const mainTs = fileURLToPath(new URL('../src/main.ts', import.meta.url));

@@ -7,9 +7,7 @@ import { hrtime } from 'node:process';
 import type { Logger } from 'pino';
 import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
-import { withAuthMemory } from './adapters/auth-cache.ts';
-import { createAuthMemory } from './adapters/auth-memory.ts';
-import { createAuthenticator, type Caller } from './adapters/member-client.ts';
+import { createAuthenticator } from './adapters/member-client.ts';
 import { createMetrics, serveMetrics } from './adapters/metrics.ts';
 import { callPolicy } from './adapters/call-policy.ts';
 import { every } from './adapters/periodic.ts';
@@ -44,10 +42,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const kafka = connectKafka(config.KAFKA_BROKERS, 'content-svc');
   const metrics = createMetrics('content');
   const outbox = createOutbox(config, pg, kafka.kafka, metrics.registry, log);
-  const auth = withAuthMemory(
-    createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry)),
-    createAuthMemory<Caller>({ redisUrl: config.REDIS_URL, maxEntries: config.AUTH_MEMORY_ENTRIES, facts: (caller) => caller, registry: metrics.registry, log }),
-  );
+  // Every write asks member-svc (SPEC "Authentication": remembering its answers is timeline-svc's,
+  // the read path's; writes are few beside reads and pay the hop).
+  const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry));
   const writes = createWriteRunner(knex, createEventClock(wallNanos), outbox.queue);
   const health = createHealth(
     [SERVICE_NAME],

@@ -34,13 +34,6 @@ const schema = z.object({
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
   MEMBER_ADDR: z.string().regex(/^(?:[^:]+:\d+|ipv4:[^:,]+:\d+(?:,[^:,]+:\d+)*)$/, 'expected host:port or ipv4:host:port,host:port').default('127.0.0.1:50051').describe('member-svc gRPC address (MemberService.Authenticate).'),
   MEMBER_DEADLINE_MS: ms.default(2000).describe('Deadline of each Authenticate call to member-svc.'),
-  AUTH_MEMORY_ENTRIES: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(1_000_000)
-    .default(50_000)
-    .describe("How many Authenticate answers (per token and view) are remembered while member-svc's revocation channel is heard; a revocation takes effect at once. 0 asks member-svc on every call."),
   PUBLISH_TIMEOUT_MS: ms.default(5000).describe('Longest wait for one Kafka send before it counts as failed (the row stays PENDING).'),
   PUBLISH_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500).describe('Most outbox rows published in one Kafka request (immediate path and relay).'),
   PUBLISH_LINGER_MS: z.coerce
@@ -95,24 +88,8 @@ const schema = z.object({
 
 export type Config = Readonly<z.infer<typeof schema>>;
 
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
+/** The settings from the environment; a bad value throws zod's ZodError, naming every variable and rule. */
+export const loadConfig = (env: Readonly<Record<string, string | undefined>>): Config => schema.parse(env);
 
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
-  }
-  return result.data;
-}
-
-/** Key and description of every setting (docs/configuration.md is generated from it). */
-export function describeConfig(): { key: string; description: string }[] {
-  return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
-}
+/** docs/configuration.md is generated from its keys, descriptions and defaults (scripts/env-docs.ts). */
+export { schema as configSchema };

@@ -5,7 +5,8 @@
 //                               one-shot jobs (see src/adapters/jobs.ts), exit 0 on success
 import { pino } from 'pino';
 import { startService } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { z } from 'zod';
+import { loadConfig, type Config } from './config.ts';
 import { connectPostgres, migrate } from './adapters/postgres.ts';
 import { isJob, JOBS, runJob } from './adapters/jobs.ts';
 
@@ -15,8 +16,8 @@ function readConfig(): Config {
   try {
     return loadConfig(process.env);
   } catch (err: unknown) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`content-svc: ${err.message}\n`);
+    if (err instanceof z.ZodError) {
+      process.stderr.write(`content-svc: invalid configuration\n${z.prettifyError(err)}\n`);
       process.exit(2);
     }
     throw err;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Code } from '../../../test/support/grpc.ts';
-import { contentApi, createMember, failsWith, startStack, type ContentApi, type Stack, type TestMember } from './helpers.ts';
+import { contentApi, createMember, failsWith, startStack, type ContentApi, type Stack, type TestMember } from './support/helpers.ts';
 
 describe('content-svc comment writes', () => {
   let stack: Stack;

@@ -15,7 +15,7 @@ import { spawnService, type SpawnedService } from '../../../test/support/spawn-s
 import { startService } from '../src/app.ts';
 import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgres.ts';
 import { knexOf, query } from '../src/adapters/sql.ts';
-import { contentApi, contentConfig, createMember, eventually, readTopics, recentTopics, silentLog, type TestMember } from './helpers.ts';
+import { contentApi, contentConfig, createMember, eventually, readTopics, recentTopics, silentLog, type TestMember } from './support/helpers.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const infra = (command: 'kafka-down' | 'kafka-up') => execFileSync('bash', [join(root, 'infra/infra.sh'), command], { stdio: 'ignore', timeout: 120_000 });

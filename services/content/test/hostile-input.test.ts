@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Code } from '../../../test/support/grpc.ts';
-import { contentApi, createMember, detailsOf, failsWith, startStack, type ContentApi, type Stack, type TestMember } from './helpers.ts';
+import { contentApi, createMember, detailsOf, failsWith, startStack, type ContentApi, type Stack, type TestMember } from './support/helpers.ts';
 
 const nul = (err: unknown): boolean => {
   failsWith(Code.INVALID_ARGUMENT, 'VALIDATION_FAILED', ['content'])(err);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
 import { healthStatus, waitForHealth } from '../../../test/support/grpc.ts';
 import { SERVICE_NAME } from '../src/server.ts';
-import { contentApi, createMember, startStack, type ContentApi, type Stack } from './helpers.ts';
+import { contentApi, createMember, startStack, type ContentApi, type Stack } from './support/helpers.ts';
 
 describe('content-svc with Kafka down', () => {
   let stack: Stack;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { MemberActivityEvent } from '@dailyfeed/gen/events/v1/member_activity';
 import { Code } from '../../../test/support/grpc.ts';
-import { contentApi, createMember, detailsOf, failsWith, startStack, type ContentApi, type Stack, type TestMember } from './helpers.ts';
+import { contentApi, createMember, detailsOf, failsWith, startStack, type ContentApi, type Stack, type TestMember } from './support/helpers.ts';
 
 describe('content-svc likes and idempotent writes', () => {
   let stack: Stack;

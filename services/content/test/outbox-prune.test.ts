@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { pruneCompleted } from '../src/adapters/outbox-repo.ts';
 import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgres.ts';
 import { knexOf, query, type Binding } from '../src/adapters/sql.ts';
-import { TEST_DATABASE_URL } from './helpers.ts';
+import { TEST_DATABASE_URL } from './support/helpers.ts';
 
 describe('content-svc outbox pruning', () => {
   let pg: Postgres;

@@ -7,7 +7,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { MemberActivityEvent, MemberActivityType } from '@dailyfeed/gen/events/v1/member_activity';
 import { Code } from '../../../test/support/grpc.ts';
 import { startService } from '../src/app.ts';
-import { contentApi, contentConfig, createMember, detailsOf, failsWith, silentLog, startStack, type ContentApi, type Stack, type TestMember } from './helpers.ts';
+import { contentApi, contentConfig, createMember, detailsOf, failsWith, silentLog, startStack, type ContentApi, type Stack, type TestMember } from './support/helpers.ts';
 import { ContentServiceClient } from '@dailyfeed/gen/content/v1/content';
 import { credentials } from '@grpc/grpc-js';
 

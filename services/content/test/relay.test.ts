@@ -9,7 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { MemberActivityEvent, MemberActivityType } from '@dailyfeed/gen/events/v1/member_activity';
 import { DeadLetterState } from '@dailyfeed/gen/common/v1/common';
 import { Code } from '../../../test/support/grpc.ts';
-import { contentApi, eventually, failsWith, KAFKA_BROKERS, readTopics, startStack, type ContentApi, type Stack } from './helpers.ts';
+import { contentApi, eventually, failsWith, KAFKA_BROKERS, readTopics, startStack, type ContentApi, type Stack } from './support/helpers.ts';
 
 interface Snapshot {
   readonly state: string;

@@ -11,7 +11,7 @@ import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgre
 import { knexOf, query } from '../src/adapters/sql.ts';
 import { createViewFlusher, PENDING_VIEWS_KEY, PROCESSING_KEYS, PROCESSING_PREFIX } from '../src/adapters/view-flusher.ts';
 import { startService } from '../src/app.ts';
-import { contentConfig, eventually, TEST_DATABASE_URL } from './helpers.ts';
+import { contentConfig, eventually, TEST_DATABASE_URL } from './support/helpers.ts';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 

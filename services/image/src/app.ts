@@ -16,10 +16,10 @@ import { connectPostgres } from './adapters/postgres.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
 import type { Config } from './config.ts';
 import { createServer, SERVICE_NAME } from './server.ts';
-import { createDeleteImages } from './use-cases/delete-images.ts';
-import { createCallerIdentity } from './use-cases/identify-caller.ts';
-import { createUploadImage, STORED_CONTENT_TYPE } from './use-cases/upload-image.ts';
-import { createViewImage } from './use-cases/view-image.ts';
+import { createDeleteImages } from './handlers/delete-images.ts';
+import { createCallerIdentity } from './handlers/identify-caller.ts';
+import { createUploadImage, STORED_CONTENT_TYPE } from './handlers/upload-image.ts';
+import { createViewImage } from './handlers/view-image.ts';
 
 export interface RunningService {
   readonly grpcPort: number;

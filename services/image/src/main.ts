@@ -3,7 +3,8 @@
 //   node src/main.ts migrate    apply pending migrations of the `image` schema and exit
 import { pino } from 'pino';
 import { startService } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { z } from 'zod';
+import { loadConfig, type Config } from './config.ts';
 import { connectPostgres, migrate } from './adapters/postgres.ts';
 
 const REDACT = ['password', '*.password', 'email', '*.email', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'authorization', '*.authorization'];
@@ -12,8 +13,8 @@ function readConfig(): Config {
   try {
     return loadConfig(process.env);
   } catch (err: unknown) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`image-svc: ${err.message}\n`);
+    if (err instanceof z.ZodError) {
+      process.stderr.write(`image-svc: invalid configuration\n${z.prettifyError(err)}\n`);
       process.exit(2);
     }
     throw err;

@@ -5,7 +5,8 @@
 //   node src/main.ts cleanup-tokens  delete expired refresh-token and blacklist rows and exit
 import { pino } from 'pino';
 import { startService } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { z } from 'zod';
+import { loadConfig, type Config } from './config.ts';
 import { connectPostgres, migrate } from './adapters/postgres.ts';
 import { createSessionsRepo } from './adapters/sessions-repo.ts';
 import { createSql } from './adapters/sql.ts';
@@ -17,8 +18,8 @@ function readConfig(): Config {
   try {
     return loadConfig(process.env);
   } catch (err: unknown) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`member-svc: ${err.message}\n`);
+    if (err instanceof z.ZodError) {
+      process.stderr.write(`member-svc: invalid configuration\n${z.prettifyError(err)}\n`);
       process.exit(2);
     }
     throw err;

@@ -23,12 +23,12 @@ import { createSigningKeyRepo, type SigningKeyRepo } from './adapters/signing-ke
 import { createSql } from './adapters/sql.ts';
 import type { Config } from './config.ts';
 import type { HandlerDeps } from './handlers/handler-deps.ts';
-import { createAccounts } from './use-cases/accounts.ts';
-import { createAuthenticate } from './use-cases/authenticate.ts';
-import { createFollows } from './use-cases/follows.ts';
-import { createMemberReader } from './use-cases/member-reader.ts';
-import { createProfiles } from './use-cases/profiles.ts';
-import { createSessions } from './use-cases/sessions.ts';
+import { createAccounts } from './handlers/accounts.ts';
+import { createAuthenticate } from './handlers/authenticate.ts';
+import { createFollows } from './handlers/follows.ts';
+import { createMemberReader } from './handlers/member-reader.ts';
+import { createProfiles } from './handlers/profiles.ts';
+import { createSessions } from './handlers/sessions.ts';
 
 const HOUR_MS = 3_600_000;
 

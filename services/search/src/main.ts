@@ -5,7 +5,8 @@
 //                               rebuild the configured engine's index from content's tables and exit
 import { pino } from 'pino';
 import { createEngine, startService } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { z } from 'zod';
+import { loadConfig, type Config } from './config.ts';
 import { connectPostgres, migrate } from './adapters/postgres.ts';
 import { reindexFromContent } from './adapters/reindex.ts';
 import { createSql } from './adapters/sql.ts';
@@ -16,8 +17,8 @@ function readConfig(): Config {
   try {
     return loadConfig(process.env);
   } catch (err: unknown) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`search-svc: ${err.message}\n`);
+    if (err instanceof z.ZodError) {
+      process.stderr.write(`search-svc: invalid configuration\n${z.prettifyError(err)}\n`);
       process.exit(2);
     }
     throw err;

@@ -8,7 +8,7 @@ import { MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { Code, reasonOf } from '../../../test/support/grpc.ts';
 import { errorMetadataOf, newMember, type TestMember } from '../../../test/support/member-harness.ts';
 import { spawnService, type SpawnedService } from '../../../test/support/spawn-service.ts';
-import { admin, event, eventually, publish, searchApi, startSearch, T, testId, uniqueWord, type SearchApi, type TestSearch } from './helpers.ts';
+import { admin, event, eventually, publish, searchApi, startSearch, T, testId, uniqueWord, type SearchApi, type TestSearch } from './support/helpers.ts';
 
 describe('search-svc comment subtrees', () => {
   let member: SpawnedService | undefined;

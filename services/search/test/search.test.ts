@@ -9,7 +9,7 @@ import { MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { Code, reasonOf } from '../../../test/support/grpc.ts';
 import { bearer, errorMetadataOf, newMember, rpc as memberRpc, type TestMember } from '../../../test/support/member-harness.ts';
 import { migrateService, spawnService, TEST_DATABASE_URL, type SpawnedService } from '../../../test/support/spawn-service.ts';
-import { admin, event, eventually, publish, searchApi, startSearch, T, testId, uniqueWord, type SearchApi, type TestSearch } from './helpers.ts';
+import { admin, event, eventually, publish, searchApi, startSearch, T, testId, uniqueWord, type SearchApi, type TestSearch } from './support/helpers.ts';
 
 /** timeline's read-only role on the test database (TEST_DATABASE_URL). */
 function timelineReadUrl(): string {

@@ -11,8 +11,9 @@ import { MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { Code, reasonOf } from '../../../test/support/grpc.ts';
 import { newMember, type TestMember } from '../../../test/support/member-harness.ts';
 import { spawnService, type SpawnedService } from '../../../test/support/spawn-service.ts';
-import { ConfigError, loadConfig } from '../src/config.ts';
-import { admin, event, eventually, publish, searchApi, startSearch, T, testId, uniqueWord, type SearchApi, type TestSearch } from './helpers.ts';
+import { ZodError } from 'zod';
+import { loadConfig } from '../src/config.ts';
+import { admin, event, eventually, publish, searchApi, startSearch, T, testId, uniqueWord, type SearchApi, type TestSearch } from './support/helpers.ts';
 import { startFakeTypesense, type FakeTypesense } from './support/fake-typesense.ts';
 
 describe('search-svc on the Typesense engine (FAKE Typesense server)', () => {
@@ -50,7 +51,7 @@ describe('search-svc on the Typesense engine (FAKE Typesense server)', () => {
   it('when SEARCH_ENGINE=typesense lacks its URL or key, then the configuration names both', () => {
     assert.throws(
       () => loadConfig({ SEARCH_ENGINE: 'typesense' }),
-      (err: unknown) => err instanceof ConfigError && ['TYPESENSE_URL', 'TYPESENSE_API_KEY'].every((k) => err.problems.some((p) => p.startsWith(`${k}:`))),
+      (err: unknown) => err instanceof ZodError && ['TYPESENSE_URL', 'TYPESENSE_API_KEY'].every((k) => err.issues.some((issue) => issue.path.join('.') === k)),
     );
     assert.equal(loadConfig({}).SEARCH_ENGINE, 'postgres');
   });

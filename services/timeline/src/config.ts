@@ -99,24 +99,8 @@ const schema = z.object({
 
 export type Config = Readonly<z.infer<typeof schema>>;
 
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
+/** The settings from the environment; a bad value throws zod's ZodError, naming every variable and rule. */
+export const loadConfig = (env: Readonly<Record<string, string | undefined>>): Config => schema.parse(env);
 
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
-  }
-  return result.data;
-}
-
-/** Key and description of every setting (docs/configuration.md is generated from it). */
-export function describeConfig(): { key: string; description: string }[] {
-  return Object.entries(schema.shape).map(([key, field]) => ({ key, description: field.description ?? '' }));
-}
+/** docs/configuration.md is generated from its keys, descriptions and defaults (scripts/env-docs.ts). */
+export { schema as configSchema };

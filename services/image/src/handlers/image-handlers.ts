@@ -4,10 +4,10 @@ import type { ImageServiceServer } from '@dailyfeed/gen/image/v1/image';
 import type { CallContext, HandlersOf } from '../adapters/grpc-handlers.ts';
 import { idempotencyKeyOrThrow } from '../domain/idempotency.ts';
 import type { ImageKind } from '../domain/upload-rules.ts';
-import type { DeleteImages } from '../use-cases/delete-images.ts';
-import type { CallerIdentity } from '../use-cases/identify-caller.ts';
-import type { UploadImage } from '../use-cases/upload-image.ts';
-import type { ViewImage } from '../use-cases/view-image.ts';
+import type { DeleteImages } from './delete-images.ts';
+import type { CallerIdentity } from './identify-caller.ts';
+import type { UploadImage } from './upload-image.ts';
+import type { ViewImage } from './view-image.ts';
 
 export interface ImageHandlerDeps {
   readonly identity: CallerIdentity;

@@ -12,8 +12,8 @@ import {
   type MemberServiceServer,
 } from '@dailyfeed/gen/member/v1/member';
 import type { CallContext, HandlersOf } from '../adapters/grpc-handlers.ts';
-import type { AttemptContext } from '../use-cases/accounts.ts';
-import type { IssuedSession } from '../use-cases/sessions.ts';
+import type { AttemptContext } from './accounts.ts';
+import type { IssuedSession } from './sessions.ts';
 import { callerOf, firstMetadata, type HandlerDeps } from './handler-deps.ts';
 import { countryName, genderName, privacyName, toProfile, toSessionMember, toSummary } from './member-views.ts';
 

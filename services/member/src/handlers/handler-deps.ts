@@ -3,12 +3,12 @@ import type { CallContext } from '../adapters/grpc-handlers.ts';
 import type { IdempotentReplies } from '../adapters/idempotent-replies.ts';
 import type { KeyStore } from '../adapters/key-store.ts';
 import type { SigningKeyRepo } from '../adapters/signing-keys.ts';
-import type { Accounts } from '../use-cases/accounts.ts';
-import type { Authenticate, Caller } from '../use-cases/authenticate.ts';
-import type { Follows } from '../use-cases/follows.ts';
-import type { MemberReader } from '../use-cases/member-reader.ts';
-import type { Profiles } from '../use-cases/profiles.ts';
-import type { Sessions } from '../use-cases/sessions.ts';
+import type { Accounts } from './accounts.ts';
+import type { Authenticate, Caller } from './authenticate.ts';
+import type { Follows } from './follows.ts';
+import type { MemberReader } from './member-reader.ts';
+import type { Profiles } from './profiles.ts';
+import type { Sessions } from './sessions.ts';
 
 export interface HandlerDeps {
   readonly authenticate: Authenticate;

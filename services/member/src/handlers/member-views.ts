@@ -11,7 +11,7 @@ import {
   type SummaryScrollPage,
 } from '@dailyfeed/gen/member/v1/member';
 import type { MemberRecord } from '../domain/member.ts';
-import type { CountedPage } from '../use-cases/follows.ts';
+import type { CountedPage } from './follows.ts';
 
 type EnumObject = Readonly<Record<string, number>>;
 

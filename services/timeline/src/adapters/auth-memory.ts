@@ -1,7 +1,7 @@
 // Remembers member-svc's Authenticate answers per token, as SPEC "Authentication" allows: only
 // while member-svc's revocation channel (Redis pub/sub, see member-svc's
 // adapters/revocation-publisher.ts) is heard, and never past the token's expiry. Refusals are
-// never remembered. This file is the same in timeline-svc and content-svc.
+// never remembered. Only timeline-svc (the read path) remembers; content-svc asks on every write.
 //
 // Forgets everything (and asks member-svc on every call until the channel is healthy again) when:
 //   - the subscriber connection closes (it resubscribes by itself; messages sent meanwhile are lost),

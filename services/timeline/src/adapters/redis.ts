@@ -1,31 +1,19 @@
-// Redis connection. Commands fail fast while disconnected (no offline queue), so an outage shows
-// up as errors and in health instead of as calls that hang.
+// Redis connection (ioredis). Commands fail fast while disconnected (no offline queue), so an
+// outage shows up as errors and in health instead of as calls that hang.
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 
 export function connectRedis(url: string): Redis {
   return new Redis(url, {
-    lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     // Commands issued in the same tick (a page's cache lookups) leave in one write.
     enableAutoPipelining: true,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
 }
 
-/** Waits up to timeoutMs for the first connection; a Redis that is down does not block boot. */
-export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> {
-  if (redis.status === 'ready') return true;
-  return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => {
-      redis.off('ready', onReady);
-      resolve(false);
-    }, timeoutMs);
-    const onReady = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    redis.once('ready', onReady);
-  });
-}
+/** The first connection within timeoutMs; a Redis that is down (an error, or no answer) does not block boot. */
+export const waitForRedis = (redis: Redis, timeoutMs: number): Promise<boolean> =>
+  redis.status === 'ready' ? Promise.resolve(true) : once(redis, 'ready', { signal: AbortSignal.timeout(timeoutMs) }).then(() => true, () => false);

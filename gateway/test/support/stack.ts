@@ -1,7 +1,7 @@
 // One real stack for every contract test: member-svc, content-svc, timeline-svc, activity-svc,
 // image-svc and search-svc as processes, and the edge in front of them. Spawning each service
 // once (instead of once per test file) keeps the suite fast on small CI machines.
-import { spawnService, type SpawnedService } from '../../test/support/spawn-service.ts';
+import { spawnService, type SpawnedService } from '../../../test/support/spawn-service.ts';
 import { client, type CallOptions, type CallResult } from './http-client.ts';
 import { startGateway, type RunningGateway } from './harness.ts';
 

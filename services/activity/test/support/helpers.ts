@@ -10,10 +10,10 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { ActivityServiceClient } from '@dailyfeed/gen/activity/v1/activity';
 import { MemberActivityEvent, MemberActivityType } from '@dailyfeed/gen/events/v1/member_activity';
-import { migrateService, TEST_DATABASE_URL } from '../../../test/support/spawn-service.ts';
-import { startService, type RunningService } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { dayTopic } from '../src/domain/topics.ts';
+import { migrateService, TEST_DATABASE_URL } from '../../../../test/support/spawn-service.ts';
+import { startService, type RunningService } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { dayTopic } from '../../src/domain/topics.ts';
 
 export { TEST_DATABASE_URL };
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';

@@ -18,13 +18,13 @@ import {
 import { BadRequest, ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
 import { Status } from '@dailyfeed/gen/google/rpc/status';
 import { CountryCode, Gender, MemberServiceClient, SignupRequest } from '@dailyfeed/gen/member/v1/member';
-import { reasonOf } from '../../../test/support/grpc.ts';
-import { spawnService, TEST_DATABASE_URL, type SpawnedService } from '../../../test/support/spawn-service.ts';
-import { startService, type RunningService } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgres.ts';
-import { knexOf, query, type Binding } from '../src/adapters/sql.ts';
-import { topicForDate } from '../src/domain/activity-event.ts';
+import { reasonOf } from '../../../../test/support/grpc.ts';
+import { spawnService, TEST_DATABASE_URL, type SpawnedService } from '../../../../test/support/spawn-service.ts';
+import { startService, type RunningService } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { connectPostgres, migrate, type Postgres } from '../../src/adapters/postgres.ts';
+import { knexOf, query, type Binding } from '../../src/adapters/sql.ts';
+import { topicForDate } from '../../src/domain/activity-event.ts';
 
 export { TEST_DATABASE_URL };
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';

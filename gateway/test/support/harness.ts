@@ -5,15 +5,15 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Root } from 'protobufjs';
-import { createGrpcBackends } from '../src/adapters/grpc-backends.ts';
-import { loadProtoRoot } from '../src/adapters/proto-loader.ts';
-import { buildOpenApi } from '../src/domain/openapi.ts';
-import { buildRouteTable, type RouteSpec } from '../src/domain/route-table.ts';
-import { createFailureMapper } from '../src/domain/rpc-failure.ts';
-import type { RpcCall, RpcInvoker, RpcOutcome } from '../src/domain/rpc-invoker.ts';
-import { createServer, type EdgeOptions } from '../src/server.ts';
+import { createGrpcBackends } from '../../src/adapters/grpc-backends.ts';
+import { loadProtoRoot } from '../../src/adapters/proto-loader.ts';
+import { buildOpenApi } from '../../src/domain/openapi.ts';
+import { buildRouteTable, type RouteSpec } from '../../src/domain/route-table.ts';
+import { createFailureMapper } from '../../src/domain/rpc-failure.ts';
+import type { RpcCall, RpcInvoker, RpcOutcome } from '../../src/domain/rpc-invoker.ts';
+import { createServer, type EdgeOptions } from '../../src/server.ts';
 
-export const PROTO_DIR = fileURLToPath(new URL('../../proto', import.meta.url));
+export const PROTO_DIR = fileURLToPath(new URL('../../../proto', import.meta.url));
 
 let rootPromise: Promise<Root> | undefined;
 export function protoRoot(): Promise<Root> {

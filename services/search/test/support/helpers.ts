@@ -25,10 +25,10 @@ import {
   type SearchPostsRequest,
   type SearchPostsResponse,
 } from '@dailyfeed/gen/search/v1/search';
-import { migrateService, TEST_DATABASE_URL } from '../../../test/support/spawn-service.ts';
-import { startService, type RunningService } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { dayTopic } from '../src/domain/topics.ts';
+import { migrateService, TEST_DATABASE_URL } from '../../../../test/support/spawn-service.ts';
+import { startService, type RunningService } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { dayTopic } from '../../src/domain/topics.ts';
 
 export const T = MemberActivityType;
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
