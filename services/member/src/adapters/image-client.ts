@@ -1,13 +1,18 @@
-// image-svc client: deletes previous avatars after a profile update. The caller's authorization
-// is forwarded. It never throws: image cleanup is best effort and must not fail the update, so a
-// failure or timeout is logged and reported as the outcome.
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+// image-svc client. Deleting previous avatars after a profile update forwards the caller's
+// authorization and never throws: image cleanup is best effort and must not fail the update, so a
+// failure or timeout is logged and reported as the outcome. Claiming a signup's anonymous avatar
+// does throw: a wrong claim refuses the signup (VALIDATION_FAILED on avatarClaim), and an
+// image-svc that cannot answer makes it UNAVAILABLE, so the member is never created without it.
+import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { ImageServiceClient } from '@dailyfeed/gen/image/v1/image';
+import { DomainError, validationError } from '../domain/errors.ts';
 
 export type ImageCleanupOutcome = 'deleted' | 'failed' | 'skipped';
 
 export interface ImageCleaner {
   deleteImages(urls: readonly string[], authorization: string | undefined): Promise<ImageCleanupOutcome>;
+  /** Makes `memberId` the owner of the anonymous upload `imageUrl` names, proved by `claim`. */
+  claimImageOrThrow(imageUrl: string, claim: string, memberId: string): Promise<void>;
   close(): void;
 }
 
@@ -27,12 +32,25 @@ export function createImageCleaner({ address, timeoutMs, log, channelOptions = {
       const metadata = new Metadata();
       if (authorization) metadata.set('authorization', authorization);
       return new Promise((resolve) => {
-        client.deleteImages({ imageUrls: [...urls] }, metadata, { deadline: Date.now() + timeoutMs }, (err: ServiceError | null) => {
+        client.deleteImages({ imageUrls: [...urls], claims: [] }, metadata, { deadline: Date.now() + timeoutMs }, (err: ServiceError | null) => {
           if (err) {
             log.warn({ code: err.code, details: err.details, count: urls.length }, 'previous avatars not deleted in image-svc');
             resolve('failed');
           } else {
             resolve('deleted');
+          }
+        });
+      });
+    },
+    claimImageOrThrow(imageUrl, claim, memberId) {
+      return new Promise((resolve, reject) => {
+        client.claimImage({ imageId: imageUrl, claim, memberId }, new Metadata(), { deadline: Date.now() + timeoutMs }, (err: ServiceError | null) => {
+          if (!err) resolve();
+          else if (err.code === status.INVALID_ARGUMENT) {
+            reject(validationError([{ field: 'avatarClaim', rule: 'match', message: 'does not match the anonymous upload avatarUrl names' }]));
+          } else {
+            log.warn({ code: err.code, details: err.details }, 'avatar claim not answered by image-svc');
+            reject(new DomainError('unavailable', 'INTERNAL_ERROR', 'the avatar could not be claimed now; retry later', { metadata: { retry_after_seconds: '1' }, cause: err }));
           }
         });
       });
