@@ -62,7 +62,7 @@ const DEFAULT_EDGE: EdgeOptions = {
 };
 
 /** Headers a browser script may read on a cross-origin response. */
-const EXPOSED_HEADERS = ['Authorization', 'X-Token-Refresh-Needed', 'X-Relogin-Required', 'X-Request-Id', 'Retry-After'];
+const EXPOSED_HEADERS = ['Authorization', 'X-Token-Refresh-Needed', 'X-Relogin-Required', 'X-Request-Id', 'Retry-After', 'X-Image-Claim'];
 
 export function createServer(deps: GatewayDeps): FastifyInstance {
   const edge: EdgeOptions = { ...DEFAULT_EDGE, ...deps.edge };

@@ -106,6 +106,17 @@ describe('edge HTTP behaviour', () => {
     assert.deepEqual([request['filename'], request['content_type']], ['a.png', 'image/png']);
   });
 
+  it('when an anonymous upload is answered with a claim, then it is the X-Image-Claim header and data stays the bare id', async () => {
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array([137, 80, 78, 71])], { type: 'image/png' }), 'a.png');
+    const claim = 'c'.repeat(43);
+    answer('UploadProfileImage', { image_id: 'img-2', claim }, { 'x-image-claim': claim });
+    const res = await fetch(`${gateway.base}/api/images/upload/profile`, { method: 'POST', headers: { authorization: 'Bearer null' }, body: form });
+    assert.equal(res.status, 201);
+    assert.equal(res.headers.get('x-image-claim'), claim);
+    assert.deepEqual(await res.json(), { status: 201, result: 'SUCCESS', data: 'img-2' });
+  });
+
   it('when an image is just under the upload limit, then it is accepted', async () => {
     const form = new FormData();
     form.append('image', new Blob([new Uint8Array(64 * 1024 - 1)], { type: 'image/png' }), 'a.png');

@@ -92,6 +92,10 @@ async function handle(route: RouteSpec, acceptsFiles: boolean, deps: RestRouteDe
     if (failure.httpStatus >= 500) request.log.warn({ rpc: route.grpcPath, code: outcome.failure.code, details: outcome.failure.details }, 'backend call failed');
     return reply.code(failure.httpStatus).send({ ...errorBody(failure.httpStatus, failure.message, path), ...(failure.reason ? { reason: failure.reason } : {}) });
   }
+  // image-svc's claim of an anonymous upload (image.proto, UploadImageResponse.claim): `data`
+  // stays the bare id the frontend reads, the claim travels beside it.
+  const claim = outcome.headers['x-image-claim'];
+  if (claim !== undefined && /^[A-Za-z0-9_-]{1,100}$/.test(claim)) reply.header('x-image-claim', claim);
   const message = route.responseType.decode(outcome.response) as unknown as Record<string, unknown>;
   applySession(reply, sessionEffects(route.responseType, message), deps.cookieSecure);
   const shaped = shapeResponse(route, message);

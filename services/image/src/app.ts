@@ -3,6 +3,9 @@
 // component tests both start the service through here, so tests run the real wiring.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import sharp from 'sharp';
+import { createBmpPool } from './adapters/bmp-pool.ts';
+import { createDecodeGate } from './adapters/decode-gate.ts';
 import { createHealth } from './adapters/health.ts';
 import { openImageFiles } from './adapters/image-files.ts';
 import { createImageProcessor } from './adapters/image-processor.ts';
@@ -16,6 +19,7 @@ import { connectPostgres } from './adapters/postgres.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
 import type { Config } from './config.ts';
 import { createServer, SERVICE_NAME } from './server.ts';
+import { createClaimImage } from './handlers/claim-image.ts';
 import { createDeleteImages } from './handlers/delete-images.ts';
 import { createCallerIdentity } from './handlers/identify-caller.ts';
 import { createUploadImage, STORED_CONTENT_TYPE } from './handlers/upload-image.ts';
@@ -46,7 +50,18 @@ export async function startService(config: Config, log: Logger): Promise<Running
     log,
   );
   const repo = createImagesRepo(knexOf(pg));
-  const process = createImageProcessor({ maxWidth: config.MAX_WIDTH, maxHeight: config.MAX_HEIGHT, thumbnailSize: config.THUMBNAIL_SIZE });
+  // libvips' operation cache only helps when the same input is processed again, which never
+  // happens here; it would hold up to 50 MB of decoded pixels (process-wide, workers included).
+  sharp.cache(false);
+  const bounds = { maxWidth: config.MAX_WIDTH, maxHeight: config.MAX_HEIGHT, thumbnailSize: config.THUMBNAIL_SIZE };
+  const bmp = createBmpPool(config.DECODE_CONCURRENCY, bounds);
+  const process = createImageProcessor({
+    bounds,
+    maxPixels: config.MAX_INPUT_PIXELS,
+    gate: createDecodeGate({ concurrency: config.DECODE_CONCURRENCY, queue: config.DECODE_QUEUE }),
+    bmp,
+    decodeTimeoutMs: config.DECODE_TIMEOUT_MS,
+  });
   const server = createServer({
     log,
     metrics,
@@ -55,6 +70,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     upload: createUploadImage({ files, repo, process, maxUploadBytes: config.MAX_UPLOAD_BYTES, metrics, log }),
     view: createViewImage({ files, repo, contentType: STORED_CONTENT_TYPE }),
     deleteImages: createDeleteImages({ files, repo, metrics }),
+    claimImage: createClaimImage({ repo }),
   });
   const grpcPort = await listen(server, config.GRPC_HOST, config.GRPC_PORT);
   const metricsServer = await serveMetrics(metrics.registry, config.METRICS_PORT, config.GRPC_HOST);
@@ -71,6 +87,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       await closeAll(
         [
           { name: 'member-client', close: async () => members.close() },
+          { name: 'bmp-workers', close: () => bmp.close() },
           { name: 'metrics', close: () => new Promise((resolve) => metricsServer.close(resolve)) },
           { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
           { name: 'postgres', close: () => pg.close() },

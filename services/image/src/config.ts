@@ -3,6 +3,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { CONTRACT_MAX_INPUT_PIXELS } from './domain/upload-rules.ts';
 
 /** Relative IMAGE_ROOT values are taken from the repository root, not from the working directory. */
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -41,6 +42,33 @@ const schema = z.object({
   MAX_WIDTH: pixels.default(350).describe('Stored images are shrunk to fit this width (aspect ratio kept, never enlarged).'),
   MAX_HEIGHT: pixels.default(350).describe('Stored images are shrunk to fit this height (aspect ratio kept, never enlarged).'),
   THUMBNAIL_SIZE: pixels.default(150).describe('Side of the square, centre-cropped thumbnail.'),
+  MAX_INPUT_PIXELS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(CONTRACT_MAX_INPUT_PIXELS)
+    .default(CONTRACT_MAX_INPUT_PIXELS)
+    .describe('Pictures with more pixels (width x height, from the header, before any decoding) are refused with IMAGE_TOO_LARGE; the contract allows at most 50,000,000. Bounds the memory of one decode (~3 bytes per pixel).'),
+  DECODE_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(2)
+    .describe('Uploads decoded at once (every format), and the size of the BMP worker-thread pool. Peak decode memory is about this x MAX_INPUT_PIXELS x 3 bytes.'),
+  DECODE_QUEUE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(8)
+    .describe('Uploads that may wait for a decode slot; beyond it an upload fails at once with RESOURCE_EXHAUSTED (TOO_MANY_REQUEST; the edge answers 429 + Retry-After).'),
+  DECODE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(15000)
+    .describe("Longest an upload may wait for a slot and be decoded; work past it, or whose caller's deadline passed or who left, is dropped (TOO_MANY_REQUEST)."),
   MEMBER_ADDR: z.string().min(1).default('127.0.0.1:50051').describe('member-svc gRPC address (MemberService.Authenticate).'),
   MEMBER_TIMEOUT_MS: z.coerce.number().int().min(50).default(2000).describe('Deadline of one call to member-svc.'),
   MEMBER_GRPC_CONFIG_FILE: z

@@ -2,15 +2,15 @@
 // delete plans, idempotent replays and the BMP decoder. No server, no database.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeBmpOrThrow } from '../src/domain/bmp-decoder.ts';
+import { decodeBmpOrThrow, readBmpHeaderOrThrow } from '../src/domain/bmp-decoder.ts';
 import { credentialOf } from '../src/domain/bearer-token.ts';
 import { MAX_DELETE_URLS, planDeleteOrThrow } from '../src/domain/delete-rules.ts';
 import { DomainError } from '../src/domain/errors.ts';
 import { idempotencyKeyOrThrow, replayOrThrow } from '../src/domain/idempotency.ts';
 import { imageIdFromUrl, parseImageIdOrThrow } from '../src/domain/image-id.ts';
 import { detectImageFormat } from '../src/domain/image-signature.ts';
-import { checkPixelsOrThrow, checkUploadOrThrow } from '../src/domain/upload-rules.ts';
-import { bmp24 } from './support/fixtures.ts';
+import { checkPixelsOrThrow, checkUploadOrThrow, CONTRACT_MAX_INPUT_PIXELS } from '../src/domain/upload-rules.ts';
+import { bmp1, bmp24 } from './support/fixtures.ts';
 
 const ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 const hex = (s: string): Uint8Array => Buffer.from(s.replace(/\s/g, ''), 'hex');
@@ -49,8 +49,8 @@ describe('upload checks', () => {
   });
 
   it('when a picture has more than 50 megapixels, then it is too large', () => {
-    assert.doesNotThrow(() => checkPixelsOrThrow(10_000, 5_000));
-    assert.throws(() => checkPixelsOrThrow(10_000, 5_001), reason('IMAGE_TOO_LARGE'));
+    assert.doesNotThrow(() => checkPixelsOrThrow(10_000, 5_000, CONTRACT_MAX_INPUT_PIXELS));
+    assert.throws(() => checkPixelsOrThrow(10_000, 5_001, CONTRACT_MAX_INPUT_PIXELS), reason('IMAGE_TOO_LARGE'));
   });
 });
 
@@ -124,26 +124,39 @@ describe('BMP decoder', () => {
   it('when a 24-bit bottom-up BMP is decoded, then the pixels come out as RGB, top row first', () => {
     const bytes = bmp24(3, 2, [10, 20, 30]);
     bytes[54] = 255; // bottom-left pixel's blue byte (rows are stored bottom-up)
-    const raw = decodeBmpOrThrow(bytes);
+    const raw = decodeBmpOrThrow(bytes, CONTRACT_MAX_INPUT_PIXELS);
     assert.deepEqual([raw.width, raw.height, raw.channels], [3, 2, 3]);
     assert.deepEqual([...raw.pixels.subarray(0, 3)], [10, 20, 30]);
     assert.deepEqual([...raw.pixels.subarray(9, 12)], [10, 20, 255]);
   });
 
+  it('when a black-and-white 1-bit BMP is decoded, then it takes one byte per pixel', () => {
+    const raw = decodeBmpOrThrow(bmp1(8, 1), CONTRACT_MAX_INPUT_PIXELS);
+    assert.equal(raw.channels, 1);
+    assert.deepEqual([...raw.pixels], [255, 0, 255, 0, 255, 0, 255, 0]);
+  });
+
   it('when a BMP is truncated or RLE-compressed, then it is corrupted', () => {
     const bytes = bmp24(4, 4);
-    assert.throws(() => decodeBmpOrThrow(bytes.subarray(0, 60)), reason('CORRUPTED_IMAGE'));
-    assert.throws(() => decodeBmpOrThrow(bytes.subarray(0, 20)), reason('CORRUPTED_IMAGE'));
+    assert.throws(() => decodeBmpOrThrow(bytes.subarray(0, 60), CONTRACT_MAX_INPUT_PIXELS), reason('CORRUPTED_IMAGE'));
+    assert.throws(() => decodeBmpOrThrow(bytes.subarray(0, 20), CONTRACT_MAX_INPUT_PIXELS), reason('CORRUPTED_IMAGE'));
     const rle = Buffer.from(bytes);
     rle.writeUInt16LE(8, 28);
     rle.writeUInt32LE(1, 30);
-    assert.throws(() => decodeBmpOrThrow(rle), reason('CORRUPTED_IMAGE'));
+    assert.throws(() => decodeBmpOrThrow(rle, CONTRACT_MAX_INPUT_PIXELS), reason('CORRUPTED_IMAGE'));
   });
 
   it('when a BMP header claims more than 50 megapixels, then it is too large before any pixel is read', () => {
     const bytes = bmp24(2, 2);
     bytes.writeInt32LE(10_000, 18);
     bytes.writeInt32LE(-6_000, 22);
-    assert.throws(() => decodeBmpOrThrow(bytes), reason('IMAGE_TOO_LARGE'));
+    assert.throws(() => decodeBmpOrThrow(bytes, CONTRACT_MAX_INPUT_PIXELS), reason('IMAGE_TOO_LARGE'));
+    assert.throws(() => readBmpHeaderOrThrow(bytes, CONTRACT_MAX_INPUT_PIXELS), reason('IMAGE_TOO_LARGE'));
+  });
+
+  it('when a BMP header is within a configured lower limit, then only pictures over that limit are too large', () => {
+    assert.deepEqual(readBmpHeaderOrThrow(bmp24(100, 10), 1000), { width: 100, height: 10 });
+    assert.throws(() => readBmpHeaderOrThrow(bmp24(100, 11), 1000), reason('IMAGE_TOO_LARGE'));
+    assert.throws(() => readBmpHeaderOrThrow(bmp24(2, 2).subarray(0, 20), 1000), reason('CORRUPTED_IMAGE'));
   });
 });

@@ -1,6 +1,7 @@
 // Component test: owners and deletes against a real member-svc (spawned as a process). A valid
-// token makes the caller the image's owner; DeleteImages deletes the caller's own and ownerless
-// images and skips the rest; tokens member-svc rejects keep its reason and auth signal.
+// token makes the caller the image's owner; DeleteImages deletes the caller's own images and
+// ownerless ones whose upload claim is presented, and skips the rest; ClaimImage (signup) makes
+// a member the owner of an anonymous upload; tokens member-svc rejects keep its reason and auth signal.
 import assert from 'node:assert/strict';
 import { access, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,7 +26,17 @@ describe('image owners and deletes', () => {
   const upload = async (md: Metadata): Promise<string> =>
     (await rpc(h.client.uploadProfileImage.bind(h.client), { image: await solid(40, 40, 'png'), filename: 'a.png', contentType: 'image/png' }, md))
       .imageId;
-  const remove = (urls: string[], md: Metadata) => rpc(h.client.deleteImages.bind(h.client), { imageUrls: urls }, md);
+  const remove = (urls: string[], md: Metadata, claims: string[] = []) => rpc(h.client.deleteImages.bind(h.client), { imageUrls: urls, claims }, md);
+  const anonymousUpload = async (): Promise<{ id: string; claim: string; trailer: unknown }> => {
+    const answer = await call(
+      h.client.uploadProfileImage.bind(h.client),
+      { image: await solid(40, 40, 'png'), filename: 'a.png', contentType: 'image/png' },
+      withAuthorization('Bearer null'),
+    );
+    return { id: answer.response.imageId, claim: answer.response.claim, trailer: answer.trailers.get('x-image-claim')[0] };
+  };
+  const claimFor = (memberId: string, imageId: string, claim: string) =>
+    rpc(h.client.claimImage.bind(h.client), { imageId, claim, memberId }, new Metadata());
   const view = (imageId: string) => rpc(h.client.viewImage.bind(h.client), { imageId, thumbnail: false });
   const url = (id: string): string => `/api/proxy/images/view/${id}`;
   const exists = (name: string) => access(join(h.root, name)).then(() => true, () => false);
@@ -56,10 +67,43 @@ describe('image owners and deletes', () => {
     assert.equal((await view(id)).image?.contentType, 'image/png');
   });
 
-  it('when an image was uploaded anonymously, then any member may delete it', async () => {
-    const id = await upload(withAuthorization('Bearer null'));
-    const res = await remove([`http://localhost:8085/api/images/view/${id}.png?thumbnail=false`], bob.auth());
-    assert.deepEqual(res, { value: true, deletedCount: 1, skippedCount: 0 });
+  it('when an image was uploaded anonymously, then a member without its claim cannot delete it, and one with the claim can', async () => {
+    const { id, claim, trailer } = await anonymousUpload();
+    assert.match(claim, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(trailer, claim, 'the edge gets the claim as a trailer');
+    const anyUrl = `http://localhost:8085/api/images/view/${id}.png?thumbnail=false`;
+    assert.deepEqual(await remove([anyUrl], bob.auth()), { value: true, deletedCount: 0, skippedCount: 1 });
+    assert.deepEqual(await remove([anyUrl], bob.auth(), ['x'.repeat(43), 'not a claim']), { value: true, deletedCount: 0, skippedCount: 1 });
+    assert.equal((await view(id)).image?.contentType, 'image/png');
+    assert.deepEqual(await remove([anyUrl], bob.auth(), [claim]), { value: true, deletedCount: 1, skippedCount: 0 });
+  });
+
+  it('when a member uploads with a token, then the answer carries no claim', async () => {
+    const answer = await call(h.client.uploadProfileImage.bind(h.client), { image: await solid(20, 20, 'png'), filename: '', contentType: '' }, alice.auth());
+    assert.equal(answer.response.claim, '');
+    assert.equal(answer.trailers.get('x-image-claim').length, 0);
+  });
+
+  it("when a signup claims A's anonymous avatar, then only A may delete it, even with the claim", async () => {
+    const { id, claim } = await anonymousUpload();
+    assert.deepEqual(await claimFor(alice.id, url(id), claim), { imageId: id });
+    assert.deepEqual(await claimFor(alice.id, id, claim), { imageId: id }, 'a retried claim for the same member succeeds');
+    assert.deepEqual(await remove([url(id)], bob.auth(), [claim]), { value: true, deletedCount: 0, skippedCount: 1 });
+    assert.equal((await view(id)).image?.contentType, 'image/png');
+    assert.deepEqual(await remove([url(id)], alice.auth()), { value: true, deletedCount: 1, skippedCount: 0 });
+  });
+
+  it('when a claim is wrong, already used by another member, or names no anonymous upload, then VALIDATION_FAILED on claim', async () => {
+    const mismatch = failsWith(Code.INVALID_ARGUMENT, 'VALIDATION_FAILED', { field: 'claim', rule: 'match' });
+    const { id, claim } = await anonymousUpload();
+    await assert.rejects(claimFor(alice.id, id, 'x'.repeat(43)), mismatch);
+    await assert.rejects(claimFor(alice.id, id, ''), mismatch);
+    await assert.rejects(claimFor(alice.id, 'no-image', claim), mismatch);
+    const owned = await upload(alice.auth());
+    await assert.rejects(claimFor(bob.id, owned, claim), mismatch);
+    await claimFor(alice.id, id, claim);
+    await assert.rejects(claimFor(bob.id, id, claim), mismatch);
+    await assert.rejects(claimFor('0', id, claim), failsWith(Code.INVALID_ARGUMENT, 'VALIDATION_FAILED', { field: 'member_id' }));
   });
 
   it('when entries are unknown, repeated, already deleted or no image URL at all, then they are skipped and the call succeeds', async () => {
@@ -140,7 +184,7 @@ describe('image-svc with member-svc unreachable', () => {
     const md = withAuthorization(`Bearer ${FORGED_JWT}`);
     const unavailable = failsWith(Code.UNAVAILABLE, 'MEMBER_API_CONNECTION_ERROR');
     await assert.rejects(rpc(h.client.uploadImage.bind(h.client), { image: await solid(10, 10, 'png'), filename: '', contentType: '' }, md), unavailable);
-    await assert.rejects(rpc(h.client.deleteImages.bind(h.client), { imageUrls: ['no-image'] }, md), unavailable);
+    await assert.rejects(rpc(h.client.deleteImages.bind(h.client), { imageUrls: ['no-image'], claims: [] }, md), unavailable);
   });
 
   it('when no token is sent, then uploads still work without member-svc', async () => {

@@ -88,7 +88,7 @@ const schema = z.object({
     .min(0)
     .default(2000)
     .describe('TTL of the in-process member-view cache; bounds how stale another replica can be after a change.'),
-  IMAGE_ADDR: z.string().min(1).default('127.0.0.1:50054').describe('image-svc gRPC address (previous avatars are deleted there).'),
+  IMAGE_ADDR: z.string().min(1).default('127.0.0.1:50054').describe('image-svc gRPC address (previous avatars are deleted there; signup avatars are claimed there).'),
   IMAGE_TIMEOUT_MS: z.coerce.number().int().min(50).default(3000).describe('Deadline of calls to image-svc.'),
 });
 

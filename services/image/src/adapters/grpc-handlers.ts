@@ -20,6 +20,8 @@ export interface CallContext {
   readonly method: string;
   /** Trailers sent with a successful answer (e.g. x-token-refresh-needed). */
   readonly trailers: Metadata;
+  /** Aborts when the caller cancels or its deadline passes: long work stops then. */
+  readonly signal: AbortSignal;
 }
 
 export type Unary<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
@@ -58,7 +60,7 @@ function wrapUnary(path: string, handler: Unary<unknown, unknown>, { log, metric
     const stop = metrics.startCall(path);
     const requestId = firstValue(call.metadata, 'x-request-id') ?? randomUUID();
     const trailers = new Metadata();
-    handler(call.request, { metadata: call.metadata, requestId, method: path, trailers }).then(
+    handler(call.request, { metadata: call.metadata, requestId, method: path, trailers, signal: signalOf(call) }).then(
       (response) => {
         stop('OK');
         callback(null, response, trailers);
@@ -70,6 +72,15 @@ function wrapUnary(path: string, handler: Unary<unknown, unknown>, { log, metric
       },
     );
   };
+}
+
+/** Ends with the call: cancelled by the client, or its deadline (if any) passed. */
+function signalOf(call: ServerUnaryCall<unknown, unknown>): AbortSignal {
+  const cancelled = new AbortController();
+  call.once('cancelled', () => cancelled.abort());
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : deadline - Date.now();
+  return Number.isFinite(ms) ? AbortSignal.any([cancelled.signal, AbortSignal.timeout(Math.max(0, ms))]) : cancelled.signal;
 }
 
 function firstValue(metadata: Metadata, key: string): string | undefined {

@@ -1,49 +1,54 @@
-// Turns accepted upload bytes into the two stored PNGs with sharp (libvips): the image shrunk
-// to fit the configured box (aspect ratio kept, never enlarged) and a square, centre-cropped
-// thumbnail. Only the first frame of an animated GIF/WEBP is kept. EXIF orientation is applied,
-// then all metadata (EXIF, GPS) is dropped, so a phone photo shows upright and leaks no location.
-import sharp, { type Metadata, type Sharp } from 'sharp';
-import { decodeBmpOrThrow } from '../domain/bmp-decoder.ts';
+// Turns accepted upload bytes into the two stored PNGs (png-renditions.ts). Only the first frame
+// of an animated GIF/WEBP is kept. EXIF orientation is applied, then all metadata (EXIF, GPS) is
+// dropped, so a phone photo shows upright and leaks no location.
+//
+// Nothing here decodes on the event loop: libvips works on its own threads for the formats it
+// reads, and BMP (which it cannot read) is decoded and rendered in the worker threads of
+// bmp-pool.ts. Every upload first has its header checked against the pixel limit (cheap, no slot
+// taken), then waits for a slot of the decode gate, under a deadline that also ends when the
+// caller leaves.
+import sharp, { type Metadata } from 'sharp';
+import { readBmpHeaderOrThrow } from '../domain/bmp-decoder.ts';
 import { imageFailures } from '../domain/image-failures.ts';
 import type { ImageFormat } from '../domain/image-signature.ts';
-import { checkPixelsOrThrow, MAX_INPUT_PIXELS } from '../domain/upload-rules.ts';
+import { checkPixelsOrThrow } from '../domain/upload-rules.ts';
+import type { BmpPool } from './bmp-pool.ts';
+import type { DecodeGate } from './decode-gate.ts';
+import { renderPngsOrThrow, type ImageBounds, type ProcessedImage } from './png-renditions.ts';
 
-export interface ImageBounds {
-  readonly maxWidth: number;
-  readonly maxHeight: number;
-  readonly thumbnailSize: number;
+export type { ProcessedImage } from './png-renditions.ts';
+
+/** `signal` ends when the caller leaves or its deadline passes: queued or running work is dropped. */
+export type ImageProcessor = (bytes: Uint8Array, format: ImageFormat, signal: AbortSignal) => Promise<ProcessedImage>;
+
+export interface ProcessorDeps {
+  readonly bounds: ImageBounds;
+  /** Pictures with more pixels are refused from their header (IMAGE_TOO_LARGE). */
+  readonly maxPixels: number;
+  readonly gate: DecodeGate;
+  readonly bmp: BmpPool;
+  /** Longest an upload may wait for a slot plus decode and encode, whatever the caller's deadline. */
+  readonly decodeTimeoutMs: number;
 }
 
-export interface EncodedPng {
-  readonly data: Buffer;
-  readonly width: number;
-  readonly height: number;
-}
-
-export interface ProcessedImage {
-  readonly image: EncodedPng;
-  readonly thumbnail: EncodedPng;
-}
-
-export type ImageProcessor = (bytes: Uint8Array, format: ImageFormat) => Promise<ProcessedImage>;
+/** The rendering, ready to run once the upload has a slot. */
+type Render = (signal: AbortSignal) => Promise<ProcessedImage>;
 
 /** libvips' names of the formats whose signature we accept (BMP is decoded by us). */
 const DECODER_FORMAT: Record<Exclude<ImageFormat, 'bmp'>, string> = { jpeg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp' };
 
-export function createImageProcessor(bounds: ImageBounds): ImageProcessor {
-  return async (bytes, format) => {
-    const source = await openOrThrow(bytes, format);
-    const image = await encodeOrThrow(
-      source.clone().resize({ width: bounds.maxWidth, height: bounds.maxHeight, fit: 'inside', withoutEnlargement: true }),
-      imageFailures.corrupted,
-    );
-    // Decoding already succeeded above, so a failure here is the thumbnail's own.
-    const thumbnail = await encodeOrThrow(
-      source.clone().resize({ width: bounds.thumbnailSize, height: bounds.thumbnailSize, fit: 'cover', position: 'centre' }),
-      imageFailures.thumbnail,
-    );
-    return { image, thumbnail };
+export function createImageProcessor({ bounds, maxPixels, gate, bmp, decodeTimeoutMs }: ProcessorDeps): ImageProcessor {
+  return async (bytes, format, callerSignal) => {
+    const signal = AbortSignal.any([callerSignal, AbortSignal.timeout(decodeTimeoutMs)]);
+    const render = format === 'bmp' ? bmpRenderOrThrow(bytes, maxPixels, bmp) : await libvipsRenderOrThrow(bytes, format, maxPixels, bounds);
+    return gate.run(signal, () => render(signal));
   };
+}
+
+/** The BMP header is read here, on the event loop (a few bytes); the pixels in a worker. */
+function bmpRenderOrThrow(bytes: Uint8Array, maxPixels: number, pool: BmpPool): Render {
+  readBmpHeaderOrThrow(bytes, maxPixels);
+  return (signal) => pool.render(bytes, maxPixels, signal);
 }
 
 /**
@@ -51,13 +56,9 @@ export function createImageProcessor(bounds: ImageBounds): ImageProcessor {
  * header is read without decoding pixels, so an oversized picture costs no memory;
  * `limitInputPixels` stays on as a second guard for formats whose header lies.
  */
-async function openOrThrow(bytes: Uint8Array, format: ImageFormat): Promise<Sharp> {
-  if (format === 'bmp') {
-    const raw = decodeBmpOrThrow(bytes);
-    return sharp(raw.pixels, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
-  }
+async function libvipsRenderOrThrow(bytes: Uint8Array, format: Exclude<ImageFormat, 'bmp'>, maxPixels: number, bounds: ImageBounds): Promise<Render> {
   // 'warning' refuses truncated files instead of storing a half-grey picture.
-  const options = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'warning' as const, pages: 1 };
+  const options = { limitInputPixels: maxPixels, failOn: 'warning' as const, pages: 1 };
   let metadata: Metadata;
   try {
     // The header alone: libvips would refuse an oversized one before we could name the reason.
@@ -67,16 +68,10 @@ async function openOrThrow(bytes: Uint8Array, format: ImageFormat): Promise<Shar
   }
   // The signature matched, but libvips must agree on the format: no SVG or TIFF slips through.
   if (metadata.format !== DECODER_FORMAT[format] || !metadata.width || !metadata.height) throw imageFailures.corrupted();
-  checkPixelsOrThrow(metadata.width, metadata.pageHeight ?? metadata.height);
-  return sharp(bytes, options).rotate();
-}
-
-async function encodeOrThrow(pipeline: Sharp, failure: (cause: unknown) => Error): Promise<EncodedPng> {
-  try {
-    const { data, info } = await pipeline.png().toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
-  } catch (err: unknown) {
-    if (err instanceof Error && /pixel limit/i.test(err.message)) throw imageFailures.tooManyPixels(MAX_INPUT_PIXELS);
-    throw failure(err);
-  }
+  checkPixelsOrThrow(metadata.width, metadata.pageHeight ?? metadata.height, maxPixels);
+  return (signal) =>
+    renderPngsOrThrow(sharp(bytes, options).rotate(), bounds, maxPixels, () => {
+      // Between two steps is the one place a libvips decode can be dropped (it cannot be interrupted).
+      if (signal.aborted) throw imageFailures.decodeDeadline();
+    });
 }

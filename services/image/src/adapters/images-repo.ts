@@ -4,7 +4,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { EarlierUpload, UploadAttempt } from '../domain/idempotency.ts';
 import type { ImageKind } from '../domain/upload-rules.ts';
-import { query, queryOne, uuidArray } from './sql.ts';
+import { hexArray, query, queryOne, uuidArray } from './sql.ts';
 
 export interface NewImage {
   readonly id: string;
@@ -17,6 +17,8 @@ export interface NewImage {
   readonly thumbnailBytes: number;
   readonly width: number;
   readonly height: number;
+  /** SHA-256 of the upload's claim; set for anonymous uploads only. */
+  readonly claimHash: string | null;
 }
 
 /** What recording an upload did: stored it, or found the key already taken by an earlier one. */
@@ -28,11 +30,21 @@ export interface ImagesRepo {
   record(image: NewImage, attempt: UploadAttempt | undefined): Promise<RecordOutcome>;
   isLive(id: string): Promise<boolean>;
   /**
-   * Marks deleted those of `ids` that are live and owned by `memberId` or by nobody, runs
-   * `removeFiles` on them inside the same transaction (a failure rolls the marks back), and
-   * returns the ids deleted.
+   * Marks deleted those of `ids` that are live and owned by `memberId`, or owned by nobody with
+   * their claim's hash among `claimHashes`; runs `removeFiles` on them inside the same
+   * transaction (a failure rolls the marks back), and returns the ids deleted.
    */
-  deleteOwned(ids: readonly string[], memberId: string, removeFiles: (ids: readonly string[]) => Promise<void>): Promise<string[]>;
+  deleteOwned(
+    ids: readonly string[],
+    memberId: string,
+    claimHashes: readonly string[],
+    removeFiles: (ids: readonly string[]) => Promise<void>,
+  ): Promise<string[]>;
+  /**
+   * Makes `memberId` the owner of a live image whose claim hashes to `claimHash` and that has no
+   * owner or already this one (a retry). False when nothing matched.
+   */
+  claim(id: string, claimHash: string, memberId: string): Promise<boolean>;
 }
 
 const EARLIER = `select method, request_hash as "requestHash", image_id as "imageId" from image.upload_keys where scope = ? and idempotency_key = ?`;
@@ -59,25 +71,36 @@ export function createImagesRepo(knex: Knex): ImagesRepo {
         await query(
           trx,
           `insert into image.images (id, owner_member_id, kind, source_format, content_type, upload_bytes, image_bytes,
-             thumbnail_bytes, width, height) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             thumbnail_bytes, width, height, claim_hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [image.id, image.ownerMemberId, image.kind, image.sourceFormat, image.contentType, image.uploadBytes, image.imageBytes,
-            image.thumbnailBytes, image.width, image.height],
+            image.thumbnailBytes, image.width, image.height, image.claimHash],
         );
         return { kind: 'recorded' };
       }),
     async isLive(id) {
       return (await queryOne(knex, `select 1 from image.images where id = ? and deleted_at is null`, [id])) !== undefined;
     },
-    deleteOwned: (ids, memberId, removeFiles) =>
+    async claim(id, claimHash, memberId) {
+      const row = await queryOne(
+        knex,
+        `update image.images set owner_member_id = ?
+         where id = ? and deleted_at is null and claim_hash = ? and (owner_member_id is null or owner_member_id = ?)
+         returning id`,
+        [memberId, id, claimHash, memberId],
+      );
+      return row !== undefined;
+    },
+    deleteOwned: (ids, memberId, claimHashes, removeFiles) =>
       ids.length === 0
         ? Promise.resolve([])
         : knex.transaction(async (trx) => {
             const rows = await query<{ id: string }>(
               trx,
               `update image.images set deleted_at = now()
-               where id = any(?::uuid[]) and deleted_at is null and (owner_member_id is null or owner_member_id = ?)
+               where id = any(?::uuid[]) and deleted_at is null
+                 and (owner_member_id = ? or (owner_member_id is null and claim_hash = any(?::char(64)[])))
                returning id`,
-              [uuidArray(ids), memberId],
+              [uuidArray(ids), memberId, hexArray(claimHashes)],
             );
             const deleted = rows.map((r) => r.id);
             await removeFiles(deleted);

@@ -27,3 +27,9 @@ export function uuidArray(ids: readonly string[]): string {
   for (const id of ids) if (!isImageId(id)) throw new Error(`not an image id: ${id}`);
   return `{${ids.join(',')}}`;
 }
+
+/** `{hash,hash}` for `?::char(64)[]`; only lowercase SHA-256 hex can be written into the literal. */
+export function hexArray(hashes: readonly string[]): string {
+  for (const h of hashes) if (!/^[0-9a-f]{64}$/.test(h)) throw new Error('not a SHA-256 hex digest');
+  return `{${hashes.join(',')}}`;
+}

@@ -8,8 +8,8 @@ import { checkPixelsOrThrow } from './upload-rules.ts';
 export interface RawImage {
   readonly width: number;
   readonly height: number;
-  readonly channels: 3 | 4;
-  /** Row-major, top row first, `channels` bytes per pixel (RGB or RGBA). */
+  readonly channels: 1 | 3 | 4;
+  /** Row-major, top row first, `channels` bytes per pixel (grey, RGB or RGBA). */
   readonly pixels: Uint8Array;
 }
 
@@ -24,17 +24,48 @@ interface Masks {
   readonly a: number;
 }
 
-export function decodeBmpOrThrow(bytes: Uint8Array): RawImage {
+/** What the file header says, read without touching a pixel. */
+export interface BmpHeader {
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * The header alone, checked against the pixel limit: cheap whatever the picture's size, so an
+ * oversized BMP is refused before any pixel memory exists or a decoder slot is taken.
+ */
+export function readBmpHeaderOrThrow(bytes: Uint8Array, maxPixels: number): BmpHeader {
+  const { width, height } = guarded(() => headerOf(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+  checkPixelsOrThrow(width, height, maxPixels);
+  return { width, height };
+}
+
+/** Decodes every pixel: CPU- and memory-heavy, so image-svc runs it in a worker thread. */
+export function decodeBmpOrThrow(bytes: Uint8Array, maxPixels: number): RawImage {
+  return guarded(() => decode(bytes, maxPixels));
+}
+
+function guarded<T>(read: () => T): T {
   try {
-    return decode(bytes);
+    return read();
   } catch (err: unknown) {
     if (err instanceof RangeError) throw imageFailures.corrupted(err); // read past the end
     throw err;
   }
 }
 
-function decode(bytes: Uint8Array): RawImage {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+interface Header {
+  readonly pixelOffset: number;
+  readonly headerSize: number;
+  readonly core: boolean;
+  readonly width: number;
+  readonly height: number;
+  readonly topDown: boolean;
+  readonly bpp: number;
+  readonly compression: number;
+}
+
+function headerOf(view: DataView): Header {
   const pixelOffset = view.getUint32(10, true);
   const headerSize = view.getUint32(14, true);
   const core = headerSize === 12; // OS/2 BITMAPCOREHEADER: 16-bit sizes, 3-byte palette entries
@@ -45,15 +76,22 @@ function decode(bytes: Uint8Array): RawImage {
   const compression = core ? BI_RGB : view.getUint32(30, true);
   const height = Math.abs(rawHeight);
   if (width <= 0 || height === 0) throw imageFailures.corrupted();
-  checkPixelsOrThrow(width, height);
+  return { pixelOffset, headerSize, core, width, height, topDown: rawHeight < 0, bpp, compression };
+}
+
+function decode(bytes: Uint8Array, maxPixels: number): RawImage {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { pixelOffset, headerSize, core, width, height, topDown, bpp, compression } = headerOf(view);
+  checkPixelsOrThrow(width, height, maxPixels);
 
   const stride = Math.floor((bpp * width + 31) / 32) * 4;
   if (pixelOffset + stride * height > bytes.length) throw imageFailures.corrupted();
   const masks = masksOf(view, headerSize, bpp, compression);
   const palette = bpp <= 8 ? paletteOf(view, headerSize, bpp, core) : [];
-  const channels = masks && masks.a !== 0 ? 4 : 3;
+  // A palette of greys (every 1-bit black-and-white BMP) needs one byte per pixel, not three:
+  // that is what keeps a 10 MiB, 80-megapixel 1-bit "bomb" from costing 240 MB once decoded.
+  const channels = masks && masks.a !== 0 ? 4 : palette.length > 0 && palette.every(([r, g, b]) => r === g && g === b) ? 1 : 3;
   const pixels = new Uint8Array(width * height * channels);
-  const topDown = rawHeight < 0;
 
   for (let y = 0; y < height; y += 1) {
     const row = pixelOffset + (topDown ? y : height - 1 - y) * stride;
@@ -61,6 +99,7 @@ function decode(bytes: Uint8Array): RawImage {
       const out = (y * width + x) * channels;
       const rgba = bpp <= 8 ? fromPalette(bytes, palette, row, x, bpp) : fromPixel(view, row, x, bpp, masks);
       pixels[out] = rgba[0];
+      if (channels === 1) continue;
       pixels[out + 1] = rgba[1];
       pixels[out + 2] = rgba[2];
       if (channels === 4) pixels[out + 3] = rgba[3];

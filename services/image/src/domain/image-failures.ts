@@ -21,6 +21,15 @@ export const imageFailures = {
     new DomainError('internal', 'IMAGE_PROCESSING_FAIL', 'image: the image could not be stored', { ...about('image'), cause }),
   thumbnail: (cause: unknown) =>
     new DomainError('internal', 'THUMBNAIL_PROCESS_FAIL', 'image: the thumbnail could not be made', { ...about('image'), cause }),
+  // Overload, not a bad image: the edge answers 429 with Retry-After.
+  decodersBusy: () =>
+    new DomainError('exhausted', 'TOO_MANY_REQUEST', 'image: every decoder is busy and the queue is full; retry later', {
+      metadata: { field: 'image', retry_after_seconds: '1' },
+    }),
+  decodeDeadline: () =>
+    new DomainError('exhausted', 'TOO_MANY_REQUEST', 'image: the image was not decoded before its deadline; retry later', {
+      metadata: { field: 'image', retry_after_seconds: '1' },
+    }),
   badId: () => validationError([{ field: 'image_id', rule: 'uuid', message: 'must be an image id (a UUID), optionally with an extension' }]),
   notFound: () => new DomainError('not-found', 'IMAGE_NOT_FOUND', 'image not found', about('image_id')),
   reading: (cause: unknown) => new DomainError('internal', 'IMAGE_READING_FAIL', 'the image could not be read', { ...about('image_id'), cause }),

@@ -7,8 +7,9 @@ import { detectImageFormat, MIN_IMAGE_BYTES, type ImageFormat } from './image-si
 /** Media types a client may declare; empty means "not declared" and is accepted too. */
 export const ACCEPTED_CONTENT_TYPES = ['image/jpeg', 'image/jpg', 'image/png', 'image/gif', 'image/bmp', 'image/webp'] as const;
 
-/** Decoding more pixels than this is refused (IMAGE_TOO_LARGE): it bounds decoder memory. */
-export const MAX_INPUT_PIXELS = 50_000_000;
+/** The contract's pixel limit (image.proto): decoding more is refused (IMAGE_TOO_LARGE). The
+ * server may be configured lower (MAX_INPUT_PIXELS), never higher: it bounds decoder memory. */
+export const CONTRACT_MAX_INPUT_PIXELS = 50_000_000;
 
 /** What kind of image an upload is; decided by which RPC was called. */
 export type ImageKind = 'POST' | 'PROFILE';
@@ -36,7 +37,7 @@ function isAcceptedContentType(declared: string): boolean {
   return bare === '' || (ACCEPTED_CONTENT_TYPES as readonly string[]).includes(bare);
 }
 
-/** Throws IMAGE_TOO_LARGE when a decoded picture would exceed MAX_INPUT_PIXELS. */
-export function checkPixelsOrThrow(width: number, height: number): void {
-  if (width * height > MAX_INPUT_PIXELS) throw imageFailures.tooManyPixels(MAX_INPUT_PIXELS);
+/** Throws IMAGE_TOO_LARGE when a decoded picture would exceed `maxPixels`. */
+export function checkPixelsOrThrow(width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels) throw imageFailures.tooManyPixels(maxPixels);
 }

@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
 import { ANONYMOUS_SCOPE, replayOrThrow, type UploadAttempt } from '../domain/idempotency.ts';
 import { imageFailures } from '../domain/image-failures.ts';
+import { newClaim } from '../domain/upload-claim.ts';
 import { checkUploadOrThrow, type ImageKind } from '../domain/upload-rules.ts';
 import { ImageWriteError, type ImageFiles } from '../adapters/image-files.ts';
 import type { ImageProcessor } from '../adapters/image-processor.ts';
@@ -21,6 +22,8 @@ export interface UploadCommand {
   readonly method: string;
   readonly ownerMemberId: string | null;
   readonly idempotencyKey: string | undefined;
+  /** Ends when the caller leaves or its deadline passes. */
+  readonly signal: AbortSignal;
 }
 
 export interface UploadDeps {
@@ -32,12 +35,18 @@ export interface UploadDeps {
   readonly log: { info(obj: object, msg: string): void };
 }
 
-export type UploadImage = (command: UploadCommand) => Promise<string>;
+/** The stored image; `claim` is set for a fresh anonymous upload only (never on a replay). */
+export interface UploadResult {
+  readonly imageId: string;
+  readonly claim: string | undefined;
+}
+
+export type UploadImage = (command: UploadCommand) => Promise<UploadResult>;
 
 export const STORED_CONTENT_TYPE = 'image/png';
 
 export function createUploadImage(deps: UploadDeps): UploadImage {
-  const upload = async (cmd: UploadCommand): Promise<{ imageId: string; outcome: 'stored' | 'replayed' }> => {
+  const upload = async (cmd: UploadCommand): Promise<UploadResult & { outcome: 'stored' | 'replayed' }> => {
     const format = checkUploadOrThrow({ bytes: cmd.bytes, contentType: cmd.contentType }, deps.maxUploadBytes);
     const attempt: UploadAttempt | undefined =
       cmd.idempotencyKey === undefined
@@ -50,11 +59,13 @@ export function createUploadImage(deps: UploadDeps): UploadImage {
           };
     if (attempt) {
       const earlier = await deps.repo.findUpload(attempt.scope, attempt.key);
-      if (earlier) return { imageId: replayOrThrow(earlier, attempt), outcome: 'replayed' };
+      // No claim on a replay: only its hash is kept, and the anonymous key scope is shared.
+      if (earlier) return { imageId: replayOrThrow(earlier, attempt), claim: undefined, outcome: 'replayed' };
     }
 
-    const { image, thumbnail } = await deps.process(cmd.bytes, format);
+    const { image, thumbnail } = await deps.process(cmd.bytes, format, cmd.signal);
     const imageId = randomUUID();
+    const claim = cmd.ownerMemberId === null ? newClaim() : undefined;
     try {
       await deps.files.writePair(imageId, image.data, thumbnail.data);
     } catch (err: unknown) {
@@ -74,6 +85,7 @@ export function createUploadImage(deps: UploadDeps): UploadImage {
           thumbnailBytes: thumbnail.data.length,
           width: image.width,
           height: image.height,
+          claimHash: claim?.hash ?? null,
         },
         attempt,
       );
@@ -84,21 +96,21 @@ export function createUploadImage(deps: UploadDeps): UploadImage {
     if (recorded.kind === 'key-taken' && attempt) {
       // A concurrent retry with the same key won the race: keep its image, drop ours.
       await deps.files.removePair(imageId).catch(() => undefined);
-      return { imageId: replayOrThrow(recorded.earlier, attempt), outcome: 'replayed' };
+      return { imageId: replayOrThrow(recorded.earlier, attempt), claim: undefined, outcome: 'replayed' };
     }
     deps.metrics.storedBytes(cmd.kind, image.data.length + thumbnail.data.length);
     deps.log.info(
       { imageId, kind: cmd.kind, owner: cmd.ownerMemberId, filename: cmd.filename.slice(0, 200), format, uploadBytes: cmd.bytes.length, width: image.width, height: image.height },
       'image stored',
     );
-    return { imageId, outcome: 'stored' };
+    return { imageId, claim: claim?.claim, outcome: 'stored' };
   };
 
   return async (cmd) => {
     try {
-      const { imageId, outcome } = await upload(cmd);
+      const { imageId, claim, outcome } = await upload(cmd);
       deps.metrics.upload(cmd.kind, outcome);
-      return imageId;
+      return { imageId, claim };
     } catch (err: unknown) {
       deps.metrics.upload(cmd.kind, err instanceof DomainError ? err.reason : 'INTERNAL_ERROR');
       throw err;

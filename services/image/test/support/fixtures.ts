@@ -59,3 +59,25 @@ export async function pixelAt(bytes: Buffer, x: number, y: number): Promise<[num
   const at = (y * info.width + x) * info.channels;
   return [data[at] ?? -1, data[at + 1] ?? -1, data[at + 2] ?? -1];
 }
+
+/**
+ * An uncompressed 1-bit BMP (black and white palette): 8 pixels per byte, so 50 megapixels fit
+ * in about 6 MB while decoding them takes ~150 MB of RGB. The "image bomb" of issue 14.
+ */
+export function bmp1(width: number, height: number): Buffer {
+  const stride = Math.ceil(width / 32) * 4;
+  const offset = 54 + 8;
+  const data = Buffer.alloc(offset + stride * height);
+  data.write('BM', 0, 'latin1');
+  data.writeUInt32LE(data.length, 2);
+  data.writeUInt32LE(offset, 10);
+  data.writeUInt32LE(40, 14);
+  data.writeInt32LE(width, 18);
+  data.writeInt32LE(height, 22);
+  data.writeUInt16LE(1, 26);
+  data.writeUInt16LE(1, 28);
+  data.writeUInt32LE(0xffffff, 58); // palette: 0 black, 1 white
+  // Stripes, so the picture is not one flat colour.
+  for (let y = 0; y < height; y += 16) data.fill(0xaa, offset + y * stride, offset + (y + 1) * stride);
+  return data;
+}

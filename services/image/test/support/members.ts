@@ -7,7 +7,8 @@ import { spawnService, type SpawnedService } from '../../../../test/support/spaw
 
 export interface MemberSvc {
   readonly address: string;
-  newMember(): Promise<TestMember>;
+  /** Signs up (with `extra` signup fields, e.g. an avatar and its claim) and logs in. */
+  newMember(extra?: Record<string, string>): Promise<TestMember>;
   stop(): Promise<void>;
 }
 
@@ -22,21 +23,21 @@ type Callback<Res> = (err: ServiceError | null, res: Res) => void;
 const promised = <Res>(invoke: (cb: Callback<Res>) => unknown): Promise<Res> =>
   new Promise((resolve, reject) => invoke((err, res) => (err ? reject(err) : resolve(res))));
 
-export async function startMemberSvc(): Promise<MemberSvc> {
+export async function startMemberSvc(env: Record<string, string> = {}): Promise<MemberSvc> {
   // A lower scrypt cost keeps signup fast; nothing here depends on it.
-  const spawned: SpawnedService = await spawnService('member', { PASSWORD_SCRYPT_LOG_N: '14', IMAGE_ADDR: '127.0.0.1:1' });
+  const spawned: SpawnedService = await spawnService('member', { PASSWORD_SCRYPT_LOG_N: '14', IMAGE_ADDR: '127.0.0.1:1', ...env });
   const client = new MemberServiceClient(spawned.address, credentials.createInsecure());
   const deadline = () => ({ deadline: Date.now() + 20_000 });
   return {
     address: spawned.address,
-    async newMember() {
+    async newMember(extra = {}) {
       const s = randomBytes(5).toString('hex');
       const email = `img_${s}@example.test`;
       const password = 'Passw0rd!';
       const signup = await promised<{ member?: { id: string } }>((cb) =>
         client.signup(
           { email, password, memberName: `Image ${s}`, handle: `img_${s}`, displayName: `Image ${s}`, gender: Gender.GENDER_OTHER,
-            countryCode: CountryCode.COUNTRY_CODE_KR, languageCode: 'ko', verificationStatus: 0, privacyLevel: 0 },
+            countryCode: CountryCode.COUNTRY_CODE_KR, languageCode: 'ko', verificationStatus: 0, privacyLevel: 0, ...extra },
           new Metadata(),
           deadline(),
           cb,

@@ -33,6 +33,8 @@ export interface SignupInput {
   readonly countryCode?: string | undefined;
   readonly privacyLevel?: string | undefined;
   readonly avatarUrl?: string | undefined;
+  /** The claim of an anonymous avatar upload; "" or undefined = none. */
+  readonly avatarClaim?: string | undefined;
 }
 
 export interface NewMember {
@@ -50,6 +52,8 @@ export interface NewMember {
   readonly countryCode: CountryCode;
   readonly privacyLevel: PrivacyLevel;
   readonly avatarUrl: string;
+  /** Set when the signup claims its anonymously uploaded avatar (image-svc checks it). */
+  readonly avatarClaim: string | null;
 }
 
 const given = (v: string | undefined): string | undefined => (v === 'UNSPECIFIED' ? undefined : v);
@@ -83,6 +87,11 @@ export function validateSignupOrThrow(input: SignupInput, now: Date): NewMember 
   const privacyLevel = checkOneOf(out, 'privacyLevel', given(input.privacyLevel), PRIVACY_LEVELS, false) ?? 'PUBLIC';
   const avatarUrl = present(input.avatarUrl)?.trim();
   if (avatarUrl !== undefined) checkLength(out, 'avatarUrl', avatarUrl, 0, 500);
+  const avatarClaim = present(input.avatarClaim)?.trim();
+  if (avatarClaim !== undefined) {
+    checkLength(out, 'avatarClaim', avatarClaim, 1, 100);
+    if (avatarUrl === undefined) out.push({ field: 'avatarClaim', rule: 'requires', message: 'needs avatarUrl naming the uploaded image' });
+  }
 
   if (out.length > 0 || gender === undefined || countryCode === undefined) throw validationError(out);
   return {
@@ -100,6 +109,7 @@ export function validateSignupOrThrow(input: SignupInput, now: Date): NewMember 
     countryCode,
     privacyLevel,
     avatarUrl: avatarUrl ?? NO_IMAGE,
+    avatarClaim: avatarClaim ?? null,
   };
 }
 

@@ -22,13 +22,20 @@ export interface Accounts {
 }
 
 export function createAccounts(deps: UseCaseDeps, reader: MemberReader, sessions: Sessions): Accounts {
-  const { sql, members, follows, hasher, throttle, clock, cache, blacklist } = deps;
+  const { sql, members, follows, hasher, throttle, clock, cache, blacklist, images } = deps;
   return {
     async signup(input, attempt) {
       const member = validateSignupOrThrow(input, clock());
       await throttle.admitSignupOrThrow(attempt.address);
       const passwordHash = await hasher.hash(member.password, attempt);
-      return members.create(sql, member, passwordHash, profileCompletionScore(member));
+      const { avatarClaim } = member;
+      if (avatarClaim === null) return members.create(sql, member, passwordHash, profileCompletionScore(member));
+      // The avatar is claimed before the member commits: a refused claim rolls the signup back.
+      return sql.tx(async (tx) => {
+        const id = await members.create(tx, member, passwordHash, profileCompletionScore(member));
+        await images.claimImageOrThrow(member.avatarUrl, avatarClaim, id);
+        return id;
+      });
     },
 
     async login(email, password, client, attempt) {

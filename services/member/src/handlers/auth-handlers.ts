@@ -70,6 +70,7 @@ export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberSer
         countryCode: countryName(req.countryCode),
         privacyLevel: req.privacyLevel === 0 ? undefined : privacyName(req.privacyLevel),
         avatarUrl: req.avatarUrl,
+        avatarClaim: req.avatarClaim,
       }, attemptOf(ctx, ''));
       return SignupResponse.fromPartial({ member: { id } });
       });

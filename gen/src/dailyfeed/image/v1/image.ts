@@ -63,6 +63,13 @@ export interface UploadImageRequest {
 export interface UploadImageResponse {
   /** Id to view the image with: GET /api/images/view/{image_id}. */
   imageId: string;
+  /**
+   * Set only for an anonymous upload: the secret that proves who uploaded it (only its hash is
+   * stored). Pass it to DeleteImages to delete the image, or as the signup's avatar_claim to make
+   * the new member its owner. Over REST it is the `X-Image-Claim` response header (`data` stays
+   * the bare id).
+   */
+  claim: string;
 }
 
 /** A profile image to store; filled from multipart/form-data exactly as UploadImageRequest. */
@@ -79,6 +86,8 @@ export interface UploadProfileImageRequest {
 export interface UploadProfileImageResponse {
   /** Id to view the image with: GET /api/images/view/{image_id}. */
   imageId: string;
+  /** As UploadImageResponse.claim. */
+  claim: string;
 }
 
 /** Which image to read. */
@@ -106,6 +115,11 @@ export interface DeleteImagesRequest {
    * `#fragment` and any file extension.
    */
   imageUrls: string[];
+  /**
+   * Claims of anonymous uploads (UploadImageResponse.claim): an image without an owner is
+   * deleted only when its claim is here. Optional; at most 1000.
+   */
+  claims: string[];
 }
 
 /** The outcome of a bulk delete. REST `data` is the bare `true`. */
@@ -116,6 +130,22 @@ export interface DeleteImagesResponse {
   deletedCount: number;
   /** How many entries were skipped (see DeleteImages). */
   skippedCount: number;
+}
+
+/** Which anonymous upload to claim, and for whom. */
+export interface ClaimImageRequest {
+  /** The image id as returned by the upload (a view URL is accepted too, as in DeleteImages). */
+  imageId: string;
+  /** The claim returned with the anonymous upload. */
+  claim: string;
+  /** The member who becomes the owner. */
+  memberId: string;
+}
+
+/** The claimed image. */
+export interface ClaimImageResponse {
+  /** The image id. */
+  imageId: string;
 }
 
 function createBaseUploadImageRequest(): UploadImageRequest {
@@ -224,13 +254,16 @@ export const UploadImageRequest: MessageFns<UploadImageRequest> = {
 };
 
 function createBaseUploadImageResponse(): UploadImageResponse {
-  return { imageId: "" };
+  return { imageId: "", claim: "" };
 }
 
 export const UploadImageResponse: MessageFns<UploadImageResponse> = {
   encode(message: UploadImageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.imageId !== "") {
       writer.uint32(10).string(message.imageId);
+    }
+    if (message.claim !== "") {
+      writer.uint32(18).string(message.claim);
     }
     return writer;
   },
@@ -256,6 +289,14 @@ export const UploadImageResponse: MessageFns<UploadImageResponse> = {
             message.imageId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.claim = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -275,6 +316,7 @@ export const UploadImageResponse: MessageFns<UploadImageResponse> = {
         : isSet(object.image_id)
         ? globalThis.String(object.image_id)
         : "",
+      claim: isSet(object.claim) ? globalThis.String(object.claim) : "",
     };
   },
 
@@ -282,6 +324,9 @@ export const UploadImageResponse: MessageFns<UploadImageResponse> = {
     const obj: any = {};
     if (message.imageId !== "") {
       obj.imageId = message.imageId;
+    }
+    if (message.claim !== "") {
+      obj.claim = message.claim;
     }
     return obj;
   },
@@ -292,6 +337,7 @@ export const UploadImageResponse: MessageFns<UploadImageResponse> = {
   fromPartial(object: DeepPartial<UploadImageResponse>): UploadImageResponse {
     const message = createBaseUploadImageResponse();
     message.imageId = object.imageId ?? "";
+    message.claim = object.claim ?? "";
     return message;
   },
 };
@@ -402,13 +448,16 @@ export const UploadProfileImageRequest: MessageFns<UploadProfileImageRequest> = 
 };
 
 function createBaseUploadProfileImageResponse(): UploadProfileImageResponse {
-  return { imageId: "" };
+  return { imageId: "", claim: "" };
 }
 
 export const UploadProfileImageResponse: MessageFns<UploadProfileImageResponse> = {
   encode(message: UploadProfileImageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.imageId !== "") {
       writer.uint32(10).string(message.imageId);
+    }
+    if (message.claim !== "") {
+      writer.uint32(18).string(message.claim);
     }
     return writer;
   },
@@ -434,6 +483,14 @@ export const UploadProfileImageResponse: MessageFns<UploadProfileImageResponse> 
             message.imageId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.claim = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -453,6 +510,7 @@ export const UploadProfileImageResponse: MessageFns<UploadProfileImageResponse> 
         : isSet(object.image_id)
         ? globalThis.String(object.image_id)
         : "",
+      claim: isSet(object.claim) ? globalThis.String(object.claim) : "",
     };
   },
 
@@ -460,6 +518,9 @@ export const UploadProfileImageResponse: MessageFns<UploadProfileImageResponse> 
     const obj: any = {};
     if (message.imageId !== "") {
       obj.imageId = message.imageId;
+    }
+    if (message.claim !== "") {
+      obj.claim = message.claim;
     }
     return obj;
   },
@@ -470,6 +531,7 @@ export const UploadProfileImageResponse: MessageFns<UploadProfileImageResponse> 
   fromPartial(object: DeepPartial<UploadProfileImageResponse>): UploadProfileImageResponse {
     const message = createBaseUploadProfileImageResponse();
     message.imageId = object.imageId ?? "";
+    message.claim = object.claim ?? "";
     return message;
   },
 };
@@ -633,13 +695,16 @@ export const ViewImageResponse: MessageFns<ViewImageResponse> = {
 };
 
 function createBaseDeleteImagesRequest(): DeleteImagesRequest {
-  return { imageUrls: [] };
+  return { imageUrls: [], claims: [] };
 }
 
 export const DeleteImagesRequest: MessageFns<DeleteImagesRequest> = {
   encode(message: DeleteImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.imageUrls) {
       writer.uint32(10).string(v!);
+    }
+    for (const v of message.claims) {
+      writer.uint32(18).string(v!);
     }
     return writer;
   },
@@ -665,6 +730,14 @@ export const DeleteImagesRequest: MessageFns<DeleteImagesRequest> = {
             message.imageUrls.push(reader.string());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.claims.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -684,6 +757,7 @@ export const DeleteImagesRequest: MessageFns<DeleteImagesRequest> = {
         : globalThis.Array.isArray(object?.image_urls)
         ? object.image_urls.map((e: any) => globalThis.String(e))
         : [],
+      claims: globalThis.Array.isArray(object?.claims) ? object.claims.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -691,6 +765,9 @@ export const DeleteImagesRequest: MessageFns<DeleteImagesRequest> = {
     const obj: any = {};
     if (message.imageUrls?.length) {
       obj.imageUrls = message.imageUrls;
+    }
+    if (message.claims?.length) {
+      obj.claims = message.claims;
     }
     return obj;
   },
@@ -701,6 +778,7 @@ export const DeleteImagesRequest: MessageFns<DeleteImagesRequest> = {
   fromPartial(object: DeepPartial<DeleteImagesRequest>): DeleteImagesRequest {
     const message = createBaseDeleteImagesRequest();
     message.imageUrls = object.imageUrls?.map((e) => e) || [];
+    message.claims = object.claims?.map((e) => e) || [];
     return message;
   },
 };
@@ -814,6 +892,188 @@ export const DeleteImagesResponse: MessageFns<DeleteImagesResponse> = {
   },
 };
 
+function createBaseClaimImageRequest(): ClaimImageRequest {
+  return { imageId: "", claim: "", memberId: "0" };
+}
+
+export const ClaimImageRequest: MessageFns<ClaimImageRequest> = {
+  encode(message: ClaimImageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.imageId !== "") {
+      writer.uint32(10).string(message.imageId);
+    }
+    if (message.claim !== "") {
+      writer.uint32(18).string(message.claim);
+    }
+    if (message.memberId !== "0") {
+      writer.uint32(24).int64(message.memberId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClaimImageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClaimImageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.imageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.claim = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.memberId = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClaimImageRequest {
+    return {
+      imageId: isSet(object.imageId)
+        ? globalThis.String(object.imageId)
+        : isSet(object.image_id)
+        ? globalThis.String(object.image_id)
+        : "",
+      claim: isSet(object.claim) ? globalThis.String(object.claim) : "",
+      memberId: isSet(object.memberId)
+        ? globalThis.String(object.memberId)
+        : isSet(object.member_id)
+        ? globalThis.String(object.member_id)
+        : "0",
+    };
+  },
+
+  toJSON(message: ClaimImageRequest): unknown {
+    const obj: any = {};
+    if (message.imageId !== "") {
+      obj.imageId = message.imageId;
+    }
+    if (message.claim !== "") {
+      obj.claim = message.claim;
+    }
+    if (message.memberId !== "0") {
+      obj.memberId = message.memberId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ClaimImageRequest>): ClaimImageRequest {
+    return ClaimImageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClaimImageRequest>): ClaimImageRequest {
+    const message = createBaseClaimImageRequest();
+    message.imageId = object.imageId ?? "";
+    message.claim = object.claim ?? "";
+    message.memberId = object.memberId ?? "0";
+    return message;
+  },
+};
+
+function createBaseClaimImageResponse(): ClaimImageResponse {
+  return { imageId: "" };
+}
+
+export const ClaimImageResponse: MessageFns<ClaimImageResponse> = {
+  encode(message: ClaimImageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.imageId !== "") {
+      writer.uint32(10).string(message.imageId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClaimImageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClaimImageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.imageId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClaimImageResponse {
+    return {
+      imageId: isSet(object.imageId)
+        ? globalThis.String(object.imageId)
+        : isSet(object.image_id)
+        ? globalThis.String(object.image_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ClaimImageResponse): unknown {
+    const obj: any = {};
+    if (message.imageId !== "") {
+      obj.imageId = message.imageId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ClaimImageResponse>): ClaimImageResponse {
+    return ClaimImageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClaimImageResponse>): ClaimImageResponse {
+    const message = createBaseClaimImageResponse();
+    message.imageId = object.imageId ?? "";
+    return message;
+  },
+};
+
 /**
  * Upload, view and bulk delete of images.
  *
@@ -881,8 +1141,8 @@ export const ImageServiceService = {
    * (UNAUTHENTICATED otherwise). Called by the frontend when a profile edit is cancelled and by
    * member-svc, on the member's behalf, for replaced avatars.
    *
-   * An image is deleted when the caller owns it or when it has no owner (uploaded without a
-   * usable token). Every other entry is skipped without failing the call, as the original
+   * An image is deleted when the caller owns it, or when it has no owner (uploaded without a
+   * usable token) and its upload's claim is among `claims`. Every other entry is skipped without failing the call, as the original
    * swallowed per-URL errors: unknown or already deleted ids, images of other members, and
    * entries with no image id in them (the default avatar `no-image`, external URLs). More than
    * 1000 entries fails with INVALID_ARGUMENT (VALIDATION_FAILED, field image_urls); a storage
@@ -897,6 +1157,23 @@ export const ImageServiceService = {
     responseSerialize: (value: DeleteImagesResponse): Buffer =>
       Buffer.from(DeleteImagesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteImagesResponse => DeleteImagesResponse.decode(value),
+  },
+  /**
+   * Makes a member the owner of an anonymous upload, proved by the claim its upload answer
+   * carried (member-svc calls it at signup for the avatar). Afterwards only that member may
+   * delete the image. Repeating the call for the same member succeeds (a retried signup).
+   * A malformed id, an unknown or deleted image, a wrong claim, or an image already owned by
+   * another member all fail alike with INVALID_ARGUMENT (VALIDATION_FAILED, field claim), so the
+   * answer reveals nothing about images the caller cannot claim.
+   */
+  claimImage: {
+    path: "/dailyfeed.image.v1.ImageService/ClaimImage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ClaimImageRequest): Buffer => Buffer.from(ClaimImageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ClaimImageRequest => ClaimImageRequest.decode(value),
+    responseSerialize: (value: ClaimImageResponse): Buffer => Buffer.from(ClaimImageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ClaimImageResponse => ClaimImageResponse.decode(value),
   },
 } as const;
 
@@ -932,14 +1209,23 @@ export interface ImageServiceServer extends UntypedServiceImplementation {
    * (UNAUTHENTICATED otherwise). Called by the frontend when a profile edit is cancelled and by
    * member-svc, on the member's behalf, for replaced avatars.
    *
-   * An image is deleted when the caller owns it or when it has no owner (uploaded without a
-   * usable token). Every other entry is skipped without failing the call, as the original
+   * An image is deleted when the caller owns it, or when it has no owner (uploaded without a
+   * usable token) and its upload's claim is among `claims`. Every other entry is skipped without failing the call, as the original
    * swallowed per-URL errors: unknown or already deleted ids, images of other members, and
    * entries with no image id in them (the default avatar `no-image`, external URLs). More than
    * 1000 entries fails with INVALID_ARGUMENT (VALIDATION_FAILED, field image_urls); a storage
    * failure with INTERNAL (IMAGE_DELETING_FAIL), after which a retry is safe.
    */
   deleteImages: handleUnaryCall<DeleteImagesRequest, DeleteImagesResponse>;
+  /**
+   * Makes a member the owner of an anonymous upload, proved by the claim its upload answer
+   * carried (member-svc calls it at signup for the avatar). Afterwards only that member may
+   * delete the image. Repeating the call for the same member succeeds (a retried signup).
+   * A malformed id, an unknown or deleted image, a wrong claim, or an image already owned by
+   * another member all fail alike with INVALID_ARGUMENT (VALIDATION_FAILED, field claim), so the
+   * answer reveals nothing about images the caller cannot claim.
+   */
+  claimImage: handleUnaryCall<ClaimImageRequest, ClaimImageResponse>;
 }
 
 export interface ImageServiceClient extends Client {
@@ -1016,8 +1302,8 @@ export interface ImageServiceClient extends Client {
    * (UNAUTHENTICATED otherwise). Called by the frontend when a profile edit is cancelled and by
    * member-svc, on the member's behalf, for replaced avatars.
    *
-   * An image is deleted when the caller owns it or when it has no owner (uploaded without a
-   * usable token). Every other entry is skipped without failing the call, as the original
+   * An image is deleted when the caller owns it, or when it has no owner (uploaded without a
+   * usable token) and its upload's claim is among `claims`. Every other entry is skipped without failing the call, as the original
    * swallowed per-URL errors: unknown or already deleted ids, images of other members, and
    * entries with no image id in them (the default avatar `no-image`, external URLs). More than
    * 1000 entries fails with INVALID_ARGUMENT (VALIDATION_FAILED, field image_urls); a storage
@@ -1037,6 +1323,29 @@ export interface ImageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteImagesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Makes a member the owner of an anonymous upload, proved by the claim its upload answer
+   * carried (member-svc calls it at signup for the avatar). Afterwards only that member may
+   * delete the image. Repeating the call for the same member succeeds (a retried signup).
+   * A malformed id, an unknown or deleted image, a wrong claim, or an image already owned by
+   * another member all fail alike with INVALID_ARGUMENT (VALIDATION_FAILED, field claim), so the
+   * answer reveals nothing about images the caller cannot claim.
+   */
+  claimImage(
+    request: ClaimImageRequest,
+    callback: (error: ServiceError | null, response: ClaimImageResponse) => void,
+  ): ClientUnaryCall;
+  claimImage(
+    request: ClaimImageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ClaimImageResponse) => void,
+  ): ClientUnaryCall;
+  claimImage(
+    request: ClaimImageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ClaimImageResponse) => void,
   ): ClientUnaryCall;
 }
 

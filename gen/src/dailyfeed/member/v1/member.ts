@@ -516,7 +516,16 @@ export interface SignupRequest {
     | string
     | undefined;
   /** Accepted and ignored, as the original. */
-  coverUrl?: string | undefined;
+  coverUrl?:
+    | string
+    | undefined;
+  /**
+   * The claim returned with an anonymous avatar upload (its `X-Image-Claim` header). When set,
+   * avatar_url must name that image, and the new member becomes its owner (only the owner may
+   * then delete it); a claim that does not match fails with VALIDATION_FAILED (field
+   * avatarClaim) and nothing is created. Absent or "": the avatar URL is stored as before.
+   */
+  avatarClaim?: string | undefined;
 }
 
 /** The new member. */
@@ -2590,6 +2599,7 @@ function createBaseSignupRequest(): SignupRequest {
     isActive: undefined,
     avatarUrl: undefined,
     coverUrl: undefined,
+    avatarClaim: undefined,
   };
 }
 
@@ -2648,6 +2658,9 @@ export const SignupRequest: MessageFns<SignupRequest> = {
     }
     if (message.coverUrl !== undefined) {
       writer.uint32(146).string(message.coverUrl);
+    }
+    if (message.avatarClaim !== undefined) {
+      writer.uint32(154).string(message.avatarClaim);
     }
     return writer;
   },
@@ -2809,6 +2822,14 @@ export const SignupRequest: MessageFns<SignupRequest> = {
             message.coverUrl = reader.string();
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.avatarClaim = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2885,6 +2906,11 @@ export const SignupRequest: MessageFns<SignupRequest> = {
         : isSet(object.cover_url)
         ? globalThis.String(object.cover_url)
         : undefined,
+      avatarClaim: isSet(object.avatarClaim)
+        ? globalThis.String(object.avatarClaim)
+        : isSet(object.avatar_claim)
+        ? globalThis.String(object.avatar_claim)
+        : undefined,
     };
   },
 
@@ -2944,6 +2970,9 @@ export const SignupRequest: MessageFns<SignupRequest> = {
     if (message.coverUrl !== undefined) {
       obj.coverUrl = message.coverUrl;
     }
+    if (message.avatarClaim !== undefined) {
+      obj.avatarClaim = message.avatarClaim;
+    }
     return obj;
   },
 
@@ -2970,6 +2999,7 @@ export const SignupRequest: MessageFns<SignupRequest> = {
     message.isActive = object.isActive ?? undefined;
     message.avatarUrl = object.avatarUrl ?? undefined;
     message.coverUrl = object.coverUrl ?? undefined;
+    message.avatarClaim = object.avatarClaim ?? undefined;
     return message;
   },
 };
