@@ -62,7 +62,8 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   mkdirSync(join(root, '.run/logs'), { recursive: true });
   const logFile = join(root, '.run/logs', `test-${name}-${grpcPort}.log`);
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [join(root, 'services', name, 'src/main.ts')], {
+  // As the image runs it: the tracing bootstrap first (it does nothing without OTEL_EXPORTER_OTLP_ENDPOINT).
+  const child = spawn(process.execPath, ['--import', join(root, 'services', name, 'src/tracing.ts'), join(root, 'services', name, 'src/main.ts')], {
     env: {
       ...process.env,
       DATABASE_URL: TEST_DATABASE_URL,
