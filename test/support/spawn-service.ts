@@ -115,7 +115,8 @@ export function readinessName(name: ServiceName): string {
 }
 
 async function waitForHealthOrExit(name: ServiceName, port: number, exited: Promise<void>): Promise<Serving | 'exited'> {
-  const deadline = Date.now() + 30_000;
+  // Generous: on a loaded machine (tests in parallel, tracing on) a boot can take half a minute.
+  const deadline = Date.now() + 90_000;
   let done = false;
   void exited.then(() => {
     done = true;

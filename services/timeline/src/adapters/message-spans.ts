@@ -5,18 +5,11 @@ import { propagation, ROOT_CONTEXT, SpanKind, trace, type TextMapGetter } from '
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 
 const tracer = trace.getTracer('timeline-svc.consumer');
-const headerGetter: TextMapGetter<IHeaders> = {
-  keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => (Array.isArray(carrier[key]) ? carrier[key][0] : carrier[key])?.toString(),
-};
+const headerGetter: TextMapGetter<IHeaders> = { keys: (carrier) => Object.keys(carrier), get: (carrier, key) => [carrier[key]].flat()[0]?.toString() };
 
 /** Starts the spans of the messages about to be handled; call the result when they are done. */
 export function startMessageSpans(topic: string, messages: readonly KafkaMessage[]): () => void {
-  const spans = messages.map((m) => {
-    const parent = propagation.extract(ROOT_CONTEXT, m.headers ?? {}, headerGetter);
-    return tracer.startSpan(`handle ${topic}`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.kafka.offset': m.offset } }, parent);
-  });
-  return () => {
-    for (const span of spans) span.end();
-  };
+  const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic };
+  const spans = messages.map((m) => tracer.startSpan(`handle ${topic}`, { kind: SpanKind.CONSUMER, attributes }, propagation.extract(ROOT_CONTEXT, m.headers ?? {}, headerGetter)));
+  return () => spans.forEach((span) => span.end());
 }
