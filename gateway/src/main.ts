@@ -1,4 +1,5 @@
 // Gateway entry point: the only place that reads process.env and handles signals.
+import { trace } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createGrpcBackends } from './adapters/grpc-backends.ts';
@@ -28,7 +29,12 @@ function readConfig(): Config {
 const config = readConfig();
 // Buffered, asynchronous writes: one write(2) per ~4 KiB of log lines instead of one per line
 // (a synchronous write per request cost ~4 % of the edge's CPU). pino flushes the buffer on exit.
-const log = pino({ name: 'gateway', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+// Request logs carry the request id (fastify's reqId) and, while a span is active, the trace id.
+const traceId = (): { traceId?: string } => {
+  const id = trace.getActiveSpan()?.spanContext().traceId;
+  return id === undefined ? {} : { traceId: id };
+};
+const log = pino({ name: 'gateway', level: config.LOG_LEVEL, mixin: traceId, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 const root = await loadProtoRoot(config.PROTO_DIR);
 const routes = buildRouteTable(root);
 // With METRICS_PORT, /metrics lives on its own port and the public one does not serve it.

@@ -320,6 +320,15 @@ export const EDGE = {
   trustProxy: '1',
 } as const;
 
+/**
+ * Traces: every service and the edge export spans over OTLP/HTTP to this OpenTelemetry Collector
+ * (their src/tracing.ts reads OTEL_EXPORTER_OTLP_ENDPOINT; unset, tracing is off). Change the
+ * address here and regenerate to point the cluster at another collector.
+ */
+export const TRACING = {
+  collectorEndpoint: 'http://otel-collector.observability.svc.cluster.local:4318',
+} as const;
+
 /** Pod lifecycle shared by every workload (§9.2 preStop sleep 10; services' default deadline). */
 export const LIFECYCLE = {
   preStopSeconds: 10,

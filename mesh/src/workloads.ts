@@ -11,7 +11,7 @@ import {
   CONTAINER_SECURITY, DATABASE_SECRET, env, fromConfig, fromSecret, imageName, NAMESPACE, POD_SECURITY,
   podLabels, selectorLabels, TMP_MOUNT, TMP_VOLUME, workloadName,
 } from './k8s-common.ts';
-import { EDGE, LIFECYCLE, SERVICES, terminationGraceSeconds, type AutoscalingPolicy, type Caller, type Resources, type ServicePolicy } from './policy.ts';
+import { EDGE, LIFECYCLE, SERVICES, TRACING, terminationGraceSeconds, type AutoscalingPolicy, type Caller, type Resources, type ServicePolicy } from './policy.ts';
 
 export type Workload = Deployment | Service | ServiceAccount | HorizontalPodAutoscaler | PodDisruptionBudget | PersistentVolumeClaim;
 
@@ -98,6 +98,11 @@ export const GRPC_CONFIG_DIR = '/app/grpc';
 /** Where each service's Dockerfile puts the generated resilience profiles of the services it calls. */
 export const RESILIENCE_DIR = '/app/resilience';
 
+/** Where the workload's spans go, and the service name they carry. */
+function tracingEnv(serviceName: string): NonNullable<IContainer['env']> {
+  return [env('OTEL_EXPORTER_OTLP_ENDPOINT', TRACING.collectorEndpoint), env('OTEL_SERVICE_NAME', serviceName)];
+}
+
 function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
   return [
     env('GRPC_HOST', '0.0.0.0'),
@@ -108,6 +113,7 @@ function serviceEnv(policy: ServicePolicy): NonNullable<IContainer['env']> {
     fromConfig('REDIS_URL'),
     ...(policy.usesKafka ? [fromConfig('KAFKA_BROKERS')] : []),
     fromConfig('LOG_LEVEL'),
+    ...tracingEnv(`${policy.name}-svc`),
     ...(policy.secretEnv ?? []).map((e) => fromSecret(e.env, e.secret ?? DATABASE_SECRET, e.key)),
     ...(policy.storage ? [env(policy.storage.envKey, policy.storage.mountPath)] : []),
     // <TARGET>_ADDR for every service this one may call (the same graph the AuthorizationPolicies allow).
@@ -244,6 +250,7 @@ export function edgeWorkloads(): Workload[] {
           ...addresses,
           fromConfig('REDIS_URL'),
           fromConfig('LOG_LEVEL'),
+          ...tracingEnv('gateway'),
         ],
         ...probes({ http: EDGE.httpPort }),
       },

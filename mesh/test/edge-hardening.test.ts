@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IService } from 'kubernetes-models/v1';
 import type { IContainer } from 'kubernetes-models/v1/Container';
+import { TRACING } from '../src/policy.ts';
 import { committedDocs, find } from './manifest-support.ts';
 
 const docs = committedDocs();
@@ -65,6 +66,11 @@ describe('the edge Deployment', () => {
 
   test('when the edge runs in the cluster, then it trusts exactly one proxy hop (the ingress, through its sidecar) for client addresses', () => {
     assert.equal(env['TRUST_PROXY']?.value, '1');
+  });
+
+  test('when the edge runs in the cluster, then it exports its spans to the configured OpenTelemetry Collector as gateway', () => {
+    assert.equal(env['OTEL_EXPORTER_OTLP_ENDPOINT']?.value, TRACING.collectorEndpoint);
+    assert.equal(env['OTEL_SERVICE_NAME']?.value, 'gateway');
   });
 
   test('when Prometheus scrapes the edge, then /metrics is on its own port 9450, not on the routed 8080, and docs are off', () => {

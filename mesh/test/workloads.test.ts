@@ -6,6 +6,7 @@ import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { ICronJob } from 'kubernetes-models/batch/v1';
 import type { IService } from 'kubernetes-models/v1';
 import { parse } from 'yaml';
+import { TRACING } from '../src/policy.ts';
 import { committedDocs, find } from './manifest-support.ts';
 
 const docs = committedDocs();
@@ -43,6 +44,9 @@ describe('service Deployments', () => {
       assert.equal(env['METRICS_PORT'], String(metricsPort));
       assert.equal(env['SHUTDOWN_TIMEOUT_MS'], String(SHUTDOWN_TIMEOUT_MS));
       assert.equal(env['GRPC_HOST'], '0.0.0.0');
+      // Spans go to the configured OpenTelemetry Collector, named as its logs are.
+      assert.equal(env['OTEL_EXPORTER_OTLP_ENDPOINT'], TRACING.collectorEndpoint);
+      assert.equal(env['OTEL_SERVICE_NAME'], `${name}-svc`);
       assert.ok(env['DATABASE_URL'] && env['REDIS_URL'] && env['LOG_LEVEL']);
       assert.equal('KAFKA_BROKERS' in env, ['content', 'timeline', 'search', 'activity'].includes(name));
       assert.equal(pod.initContainers?.[0]?.args?.join(' '), 'migrate');

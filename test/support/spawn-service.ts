@@ -55,8 +55,8 @@ export function migrateService(name: ServiceName, env: Record<string, string> = 
   if (result.status !== 0) throw new Error(`${name} migrate failed: ${result.stderr}${result.stdout}`);
 }
 
-/** readyWithinMs: how long to wait for SERVING (a suite booting several services on a loaded machine waits longer). */
-export async function spawnService(name: ServiceName, env: Record<string, string> = {}, { readyWithinMs = 30_000 } = {}): Promise<SpawnedService> {
+/** readyWithinMs: how long to wait for SERVING; generous, since on a loaded machine (tests in parallel, tracing on) a boot can take half a minute. */
+export async function spawnService(name: ServiceName, env: Record<string, string> = {}, { readyWithinMs = 90_000 } = {}): Promise<SpawnedService> {
   migrateService(name, env);
   // env.GRPC_PORT brings a stopped service back on its old port (its callers keep their address).
   const grpcPort = env['GRPC_PORT'] !== undefined ? Number(env['GRPC_PORT']) : await freePort();
@@ -64,7 +64,8 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   mkdirSync(join(root, '.run/logs'), { recursive: true });
   const logFile = join(root, '.run/logs', `test-${name}-${grpcPort}.log`);
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [join(root, 'services', name, 'src/main.ts')], {
+  // As the image runs it: the tracing bootstrap first (it does nothing without OTEL_EXPORTER_OTLP_ENDPOINT).
+  const child = spawn(process.execPath, ['--import', join(root, 'services', name, 'src/tracing.ts'), join(root, 'services', name, 'src/main.ts')], {
     env: {
       ...process.env,
       DATABASE_URL: TEST_DATABASE_URL,

@@ -5,6 +5,7 @@
 //                               one pass of the dead-letter replay job over every due PENDING
 //                               letter (e.g. from a CronJob), then exit; 1 when PostgreSQL fails
 import { pino } from 'pino';
+import { logContext } from './adapters/log-context.ts';
 import { replayPolicyOf, startService } from './app.ts';
 import { z } from 'zod';
 import { loadConfig, type Config } from './config.ts';
@@ -29,7 +30,7 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const log = pino({ name: 'activity-svc', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } });
+const log = pino({ name: 'activity-svc', level: config.LOG_LEVEL, mixin: logContext, redact: { paths: REDACT, censor: '[redacted]' } });
 const command = process.argv[2] ?? 'serve';
 
 if (command === 'migrate') {

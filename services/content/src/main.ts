@@ -4,6 +4,7 @@
 //   node src/main.ts ensure-topics | cleanup-topics | relay-dead-letters | flush-views
 //                               one-shot jobs (see src/adapters/jobs.ts), exit 0 on success
 import { pino } from 'pino';
+import { logContext } from './adapters/log-context.ts';
 import { startService } from './app.ts';
 import { z } from 'zod';
 import { loadConfig, type Config } from './config.ts';
@@ -25,7 +26,7 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const log = pino({ name: 'content-svc', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } });
+const log = pino({ name: 'content-svc', level: config.LOG_LEVEL, mixin: logContext, redact: { paths: REDACT, censor: '[redacted]' } });
 const command = process.argv[2] ?? 'serve';
 
 if (command === 'migrate') {

@@ -2,6 +2,7 @@
 //   node src/main.ts            serve gRPC (default)
 //   node src/main.ts migrate    apply pending migrations of the `image` schema and exit
 import { pino } from 'pino';
+import { logContext } from './adapters/log-context.ts';
 import { startService } from './app.ts';
 import { z } from 'zod';
 import { loadConfig, type Config } from './config.ts';
@@ -22,7 +23,7 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const log = pino({ name: 'image-svc', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } });
+const log = pino({ name: 'image-svc', level: config.LOG_LEVEL, mixin: logContext, redact: { paths: REDACT, censor: '[redacted]' } });
 const command = process.argv[2] ?? 'serve';
 
 if (command === 'migrate') {

@@ -4,6 +4,7 @@
 //   node src/main.ts rotate-keys     bootstrap/rotate/retire signing keys once and exit (CronJob)
 //   node src/main.ts cleanup-tokens  delete expired refresh-token and blacklist rows and exit
 import { pino } from 'pino';
+import { logContext } from './adapters/log-context.ts';
 import { startService } from './app.ts';
 import { z } from 'zod';
 import { loadConfig, type Config } from './config.ts';
@@ -27,7 +28,7 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const log = pino({ name: 'member-svc', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } });
+const log = pino({ name: 'member-svc', level: config.LOG_LEVEL, mixin: logContext, redact: { paths: REDACT, censor: '[redacted]' } });
 const command = process.argv[2] ?? 'serve';
 
 if (command === 'migrate') {

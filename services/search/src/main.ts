@@ -4,6 +4,7 @@
 //   node src/main.ts reindex [afterPostId afterCommentId]
 //                               rebuild the configured engine's index from content's tables and exit
 import { pino } from 'pino';
+import { logContext } from './adapters/log-context.ts';
 import { createEngine, startService } from './app.ts';
 import { z } from 'zod';
 import { loadConfig, type Config } from './config.ts';
@@ -26,7 +27,7 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const log = pino({ name: 'search-svc', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } });
+const log = pino({ name: 'search-svc', level: config.LOG_LEVEL, mixin: logContext, redact: { paths: REDACT, censor: '[redacted]' } });
 const command = process.argv[2] ?? 'serve';
 
 if (command === 'migrate') {

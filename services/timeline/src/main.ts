@@ -4,6 +4,7 @@
 //                               read-only role of CONTENT_READ_DATABASE_URL (run after content's
 //                               migrate, so its tables get the grant) and exit
 import { pino } from 'pino';
+import { logContext } from './adapters/log-context.ts';
 import { startService } from './app.ts';
 import { z } from 'zod';
 import { loadConfig, type Config } from './config.ts';
@@ -24,7 +25,7 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const log = pino({ name: 'timeline-svc', level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' } });
+const log = pino({ name: 'timeline-svc', level: config.LOG_LEVEL, mixin: logContext, redact: { paths: REDACT, censor: '[redacted]' } });
 const command = process.argv[2] ?? 'serve';
 
 if (command === 'migrate') {

@@ -21,6 +21,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
 import type { ActivityListener } from '../handlers/activity-listener.ts';
 import { lazyAdmin } from './kafka.ts';
+import { startMessageSpans } from './message-spans.ts';
 
 const FETCH_MIN_BYTES = 64 * 1024;
 const FETCH_MAX_WAIT_MS = 200;
@@ -74,7 +75,8 @@ export function createActivityConsumer(options: ConsumerOptions): ActivityConsum
     for (let start = 0; start < batch.messages.length; start += options.chunkSize) {
       if (!control.shouldContinue()) return;
       const chunk = batch.messages.slice(start, start + options.chunkSize);
-      const outcome = await options.listener(batch.topic, batch.partition, chunk.map(inbound), control);
+      const endSpans = startMessageSpans(batch.topic, chunk);
+      const outcome = await options.listener(batch.topic, batch.partition, chunk.map(inbound), control).finally(endSpans);
       if (outcome === 'interrupted') return;
       payload.resolveOffset(chunk[chunk.length - 1]!.offset);
       await payload.heartbeat();

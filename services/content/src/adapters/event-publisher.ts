@@ -3,11 +3,14 @@
 // instead of a hung publisher. After a failure the producer is rebuilt: a producer that lost its
 // broker can keep failing with stale connections after the broker is back.
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { startPublishSpan } from './trace-context.ts';
 
 export interface PublishItem {
   readonly topic: string;
   readonly key: string;
   readonly payload: Buffer;
+  /** The W3C traceparent the row was written with; the send continues that trace. */
+  readonly traceparent: string | null;
 }
 
 export interface EventPublisher {
@@ -54,6 +57,7 @@ export function createEventPublisher(kafka: Kafka, timeoutMs: number): EventPubl
           reject(new Error(`kafka send to ${topic} timed out after ${timeoutMs} ms`));
         }, timeoutMs);
       });
+      const spans = items.map((i) => startPublishSpan(topic, i.key, i.traceparent));
       try {
         const sending = connected().then((p) => {
           if (abandoned) throw new Error('send abandoned after its timeout');
@@ -62,12 +66,14 @@ export function createEventPublisher(kafka: Kafka, timeoutMs: number): EventPubl
             acks: 1,
             timeout: timeoutMs,
             compression: CompressionTypes.None,
-            messages: items.map((i) => ({ key: i.key, value: i.payload })),
+            messages: items.map((i, n) => ({ key: i.key, value: i.payload, headers: spans[n]?.headers })),
           });
         });
         sending.catch(() => undefined);
         await Promise.race([sending, timeout]);
+        for (const span of spans) span.end();
       } catch (err: unknown) {
+        for (const span of spans) span.end(err);
         abandoned = true;
         // Not awaited: a connect still retrying against a dead broker would hold up the caller.
         void reset();

@@ -12,6 +12,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
 import { toStatus, type ErrorLog } from './grpc-errors.ts';
+import { requestScope } from './log-context.ts';
 import type { RpcMetrics } from './metrics.ts';
 
 export interface CallContext {
@@ -58,16 +59,18 @@ function wrapUnary(path: string, handler: Unary<unknown, unknown>, { log, metric
     const stop = metrics.startCall(path);
     const requestId = firstValue(call.metadata, 'x-request-id') ?? randomUUID();
     const trailers = new Metadata();
-    handler(call.request, { metadata: call.metadata, requestId, method: path, trailers }).then(
-      (response) => {
-        stop('OK');
-        callback(null, response, trailers);
-      },
-      (err: unknown) => {
-        const status = toStatus(err, path, log);
-        stop(status.code);
-        callback(status);
-      },
+    void requestScope.run(requestId, () =>
+      handler(call.request, { metadata: call.metadata, requestId, method: path, trailers }).then(
+        (response) => {
+          stop('OK');
+          callback(null, response, trailers);
+        },
+        (err: unknown) => {
+          const status = toStatus(err, path, log);
+          stop(status.code);
+          callback(status);
+        },
+      ),
     );
   };
 }

@@ -12,6 +12,8 @@ export interface NewOutboxRow {
   readonly topic: string;
   readonly key: string;
   readonly payload: Buffer;
+  /** The writing request's W3C traceparent (null without tracing). */
+  readonly traceparent: string | null;
 }
 
 export interface ClaimedRow {
@@ -19,6 +21,7 @@ export interface ClaimedRow {
   readonly topic: string;
   readonly key: string;
   readonly payload: Buffer;
+  readonly traceparent: string | null;
   readonly attempts: number;
 }
 
@@ -46,16 +49,16 @@ export async function insertOutbox(db: Db, rows: readonly NewOutboxRow[], alongs
     if (alongside) await query(db, alongside.sql, alongside.bindings);
     return [];
   }
-  const values = rows.map(() => '(?, ?, ?)').join(', ');
+  const values = rows.map(() => '(?, ?, ?, ?)').join(', ');
   const inserted = await query<{ id: string }>(
     db,
-    `${alongside ? `with alongside as (${alongside.sql}) ` : ''}insert into content.outbox (message_key, topic, payload) values ${values} returning id`,
-    [...(alongside?.bindings ?? []), ...rows.flatMap((r) => [r.key, r.topic, r.payload])],
+    `${alongside ? `with alongside as (${alongside.sql}) ` : ''}insert into content.outbox (message_key, topic, payload, traceparent) values ${values} returning id`,
+    [...(alongside?.bindings ?? []), ...rows.flatMap((r) => [r.key, r.topic, r.payload, r.traceparent])],
   );
   return inserted.map((r) => r.id);
 }
 
-const CLAIM_COLUMNS = `id, topic, message_key as "key", payload, attempts`;
+const CLAIM_COLUMNS = `id, topic, message_key as "key", payload, traceparent, attempts`;
 
 /**
  * Locks up to `limit` due rows. Never-attempted rows younger than `graceMs` are left to the

@@ -13,6 +13,7 @@ import type { EventClock } from '../domain/event-clock.ts';
 import type { ImmediateQueue } from './outbox-relay.ts';
 import { insertOutbox, type ClaimedRow } from './outbox-repo.ts';
 import { query, queryOne, type Db } from './sql.ts';
+import { activeTraceparent } from './trace-context.ts';
 
 export const IDEMPOTENCY_KEY_MAX = 200;
 
@@ -41,6 +42,8 @@ export function createWriteRunner(knex: Knex, clock: EventClock, queue: Immediat
   return {
     async run(spec) {
       const key = idempotencyKeyOf(spec.metadata);
+      // Captured here, outside the transaction's own spans: the outbox rows continue the request's trace.
+      const traceparent = activeTraceparent();
       const requestHash = createHash('sha256').update(spec.requestCodec.encode(spec.request).finish()).digest('hex');
       const outcome = await knex.transaction(async (trx) => {
         if (key !== undefined) {
@@ -49,7 +52,7 @@ export function createWriteRunner(knex: Knex, clock: EventClock, queue: Immediat
         }
         const { response, activities } = await spec.body(trx);
         const messages = activities.map((a) => toOutboxMessage(a, clock.now()));
-        const rows = messages.map((m) => ({ topic: m.topic, key: m.key, payload: Buffer.from(MemberActivityEvent.encode(m.event).finish()) }));
+        const rows = messages.map((m) => ({ topic: m.topic, key: m.key, payload: Buffer.from(MemberActivityEvent.encode(m.event).finish()), traceparent }));
         // The stored response rides in the outbox insert's statement (one round trip for both).
         const storeResponse =
           key === undefined

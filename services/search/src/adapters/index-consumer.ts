@@ -17,6 +17,7 @@ import { MemberActivityEvent } from '@dailyfeed/gen/events/v1/member_activity';
 import { indexChangeOf, type IndexChange } from '../domain/index-event.ts';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
 import { lazyAdmin } from './kafka.ts';
+import { startMessageSpans } from './message-spans.ts';
 import type { SearchIndex } from '../domain/search-engine.ts';
 
 const FETCH_MIN_BYTES = 64 * 1024;
@@ -66,7 +67,7 @@ export function createIndexConsumer(options: IndexConsumerOptions): IndexConsume
         log.warn({ err, topic: batch.topic, partition: batch.partition, offset: message.offset }, 'undecodable event skipped');
       }
     }
-    await index.applyMany(changes);
+    await index.applyMany(changes).finally(startMessageSpans(batch.topic, batch.messages));
     payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
     await payload.heartbeat();
   };

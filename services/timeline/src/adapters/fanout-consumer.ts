@@ -23,6 +23,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
 import type { FanoutListener } from '../handlers/fanout-listener.ts';
+import { startMessageSpans } from './message-spans.ts';
 import type { FanoutMetrics } from './metrics.ts';
 
 export interface FanoutConsumerOptions {
@@ -100,7 +101,7 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
         if (!running()) return;
         const done = options.metrics.startFanoutChunk();
         try {
-          await options.listener(chunk);
+          await options.listener(chunk).finally(startMessageSpans(batch.topic, chunk));
           done('ok');
           break;
         } catch (err: unknown) {
