@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { TimelineServiceService, type ListFollowingPostsResponse, type Post } from '@dailyfeed/gen/timeline/v1/timeline';
 import { freePort } from '../test/support/spawn-service.ts';
+import { liftedProfiles } from './mixed/stack.ts';
 import { cpuPerRequest, cpuSnapshot } from './cpu.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -113,6 +114,7 @@ async function runBench(): Promise<void> {
       HTTP_PORT: String(httpPort),
       TIMELINE_ADDR: `127.0.0.1:${backendPort}`,
       RATE_LIMIT_ENABLED: String(args['rate-limit']),
+      RESILIENCE_DIR: liftedProfiles(), // the breaker on, its client rate limit lifted (bench/mixed/stack.ts)
       LOG_LEVEL: 'info',
       ...(args.shed === undefined ? {} : { SHED_MAX_IN_FLIGHT_PER_BACKEND: args.shed }),
     },
