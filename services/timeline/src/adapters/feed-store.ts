@@ -82,16 +82,26 @@ const STALE_REFRESH_MS = 5000;
 const HEAVY_REFRESH_MS = 5000;
 const AUTHOR_LIST_CACHE_MS = 1000;
 
-// KEYS: meta, list. ARGV: cap, then score/member pairs. Adds only to a list that exists, keeps
+// KEYS: meta, list. ARGV: cap, the server's compact-encoding limit (0: unknown), then
+// score/member pairs. Adds only to a list that exists, keeps
 // the newest `cap` (marking the list incomplete when it trims) and gives a list that had become
-// empty (deleted by Redis) the meta's remaining lifetime again.
+// empty (deleted by Redis) the meta's remaining lifetime again. A sorted set that grew past
+// zset-max-listpack-entries for a moment (a batch of adds before the trim) stays a skiplist in
+// Redis, four times the memory, even once trimmed: such a list is written anew, compact again.
 const ADD_SCRIPT = `
 if redis.call('exists', KEYS[1]) == 0 then return 0 end
 local cap = tonumber(ARGV[1])
-for i = 2, #ARGV, 2 do redis.call('zadd', KEYS[2], ARGV[i], ARGV[i + 1]) end
+for i = 3, #ARGV, 2 do redis.call('zadd', KEYS[2], ARGV[i], ARGV[i + 1]) end
 if redis.call('zcard', KEYS[2]) > cap then
   redis.call('zremrangebyrank', KEYS[2], 0, -(cap + 1))
   redis.call('hset', KEYS[1], 'complete', '0')
+  if cap <= tonumber(ARGV[2]) and redis.call('object', 'encoding', KEYS[2]) == 'skiplist' then
+    local ttl = redis.call('pttl', KEYS[2])
+    local all = redis.call('zrange', KEYS[2], 0, -1, 'WITHSCORES')
+    redis.call('del', KEYS[2])
+    for i = 1, #all, 2 do redis.call('zadd', KEYS[2], all[i + 1], all[i]) end
+    if ttl > 0 then redis.call('pexpire', KEYS[2], ttl) end
+  end
 end
 if redis.call('pttl', KEYS[2]) == -1 then
   local ttl = redis.call('pttl', KEYS[1])
@@ -119,6 +129,13 @@ declare module 'ioredis' {
 export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: () => number = Date.now): FeedStore {
   redis.defineCommand('timelineAddToList', { numberOfKeys: 2, lua: ADD_SCRIPT });
   redis.defineCommand('timelineLoadList', { numberOfKeys: 2, lua: LOAD_SCRIPT });
+  // zset-max-listpack-entries of this server: sorted sets up to that size use the compact
+  // encoding. Unknown (CONFIG refused, as on some managed Redis) = never rewrite a list.
+  let compactEntries = 0;
+  void (redis.config('GET', 'zset-max-listpack-entries') as Promise<string[]>).then(
+    ([, value]) => void (compactEntries = Number(value ?? 0) || 0),
+    () => undefined,
+  );
   let heavy: { ids: Set<string>; at: number } | undefined;
   let stale: { before: number; at: number } | undefined;
   const staleBefore = async (): Promise<number> => {
@@ -168,7 +185,7 @@ export function createFeedStore(redis: Redis, cap: number, ttlMs: number, now: (
       forget(kind, ids);
       const pipeline = redis.pipeline();
       const args = pairs(entries);
-      for (const id of ids) pipeline.timelineAddToList(metaKey(kind, id), listKey(kind, id), cap, ...args);
+      for (const id of ids) pipeline.timelineAddToList(metaKey(kind, id), listKey(kind, id), cap, compactEntries, ...args);
       const replies = (await pipeline.exec()) ?? [];
       let applied = 0;
       for (const [err, result] of replies) {
