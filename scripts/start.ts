@@ -148,7 +148,7 @@ const serviceEnv = (service: (typeof INSTANCES)[number]): NodeJS.ProcessEnv => (
 });
 const gatewayEnv = (): NodeJS.ProcessEnv => ({ ...process.env, ...ADDRESSES, HTTP_PORT: String(GATEWAY_PORT) });
 function launch(name: string, dir: string, env: NodeJS.ProcessEnv): void {
-  const args = [...(watch ? ['--watch'] : []), '--import', join(dir, 'src/tracing.ts'), join(dir, 'src/main.ts')];
+  const args = [...(watch ? ['--watch'] : []), '--import', join(root, dir, 'src/tracing.ts'), join(root, dir, 'src/main.ts')];
   supervisor.start({ name, command: process.execPath, args, cwd: root, env, logFile: join(logs, `${name}.log`) });
 }
 

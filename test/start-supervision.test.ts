@@ -121,9 +121,9 @@ describe('npm start supervision', () => {
       md.set('authorization', `Bearer not-a-token-${i}`);
       return md;
     };
-    // Each call makes its caller ask member-svc (GetMe from the edge, Authenticate from content-svc).
+    // Each call makes its caller ask member-svc (GetMySummary behind /api/members/summary at the edge, Authenticate from content-svc).
     for (let i = 0; i < 10; i++) {
-      assert.equal((await fetch(`http://127.0.0.1:${base + 20}/api/members/me`, { headers: { authorization: `Bearer not-a-token-${i}` } })).status, 401);
+      assert.equal((await fetch(`http://127.0.0.1:${base + 20}/api/members/summary`, { headers: { authorization: `Bearer not-a-token-${i}` } })).status, 401);
       assert.equal((await callEmpty(base + 1, '/dailyfeed.content.v1.ContentService/CreatePost', bogus(i))).code, Code.UNAUTHENTICATED);
     }
     const after = await Promise.all(metrics.map(memberCalls));

@@ -13,6 +13,7 @@ export function imageContract(stack: Stack): void {
     const call = stack.call;
     let token = '';
     let imageId = '';
+    let claim = '';
     before(async () => {
       token = (await signedUp(call, 'pic')).token;
     });
@@ -25,6 +26,8 @@ export function imageContract(stack: Stack): void {
       assert.equal(res.status, 201, JSON.stringify(body));
       assert.equal(typeof body['data'], 'string');
       imageId = body['data'] as string;
+      claim = res.headers.get('x-image-claim') ?? '';
+      assert.notEqual(claim, '', 'an anonymous upload comes with its claim');
     });
 
     it('when the image is viewed without a token, then raw PNG bytes with long immutable caching', async () => {
@@ -49,8 +52,11 @@ export function imageContract(stack: Stack): void {
       assert.equal(bad.status, 400);
     });
 
-    it('when proxy-relative URLs are deleted with text/plain JSON, then data is true and the image is gone', async () => {
-      assert.equal(dataOf(await call('POST', '/api/images/view/command/delete/in', { token, textPlain: true, body: { imageUrls: [`/api/proxy/images/view/${imageId}`] } })), true);
+    it('when proxy-relative URLs are deleted with text/plain JSON, then an anonymous upload survives a member without its claim and goes with it', async () => {
+      const urls = [`/api/proxy/images/view/${imageId}`];
+      await call('POST', '/api/images/view/command/delete/in', { token, textPlain: true, body: { imageUrls: urls } });
+      assert.equal((await fetch(`${stack.base()}/api/images/view/${imageId}`)).status, 200, 'another member cannot delete a signup avatar');
+      assert.equal(dataOf(await call('POST', '/api/images/view/command/delete/in', { token, textPlain: true, body: { imageUrls: urls, claims: [claim] } })), true);
       errorOf(await call('GET', `/api/images/view/${imageId}`), 404);
     });
   });

@@ -31,7 +31,7 @@ const schema = z.object({
     .describe('Comma-separated Kafka bootstrap brokers (host:port).'),
   MEMBER_ADDR: z
     .string()
-    .regex(/^[^:]+:\d+$/, 'expected host:port')
+    .regex(/^(?:[^:]+:\d+|ipv4:[^:,]+:\d+(?:,[^:,]+:\d+)*)$/, 'expected host:port or ipv4:host:port,host:port')
     .default('127.0.0.1:50051')
     .describe('member-svc gRPC address (Authenticate, ListFollowingIds, GetSummariesByIds).'),
   MEMBER_TIMEOUT_MS: z.coerce.number().int().min(50).default(3000).describe('Deadline of each call to member-svc.'),
