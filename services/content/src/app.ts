@@ -15,7 +15,6 @@ import { connectPostgres } from './adapters/postgres.ts';
 import { connectKafka } from './adapters/kafka.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
 import { pruneCompleted } from './adapters/outbox-repo.ts';
-import { knexOf } from './adapters/sql.ts';
 import { ensureDailyTopics } from './adapters/topics.ts';
 import { createViewFlusher } from './adapters/view-flusher.ts';
 import { createWriteRunner, pruneIdempotencyKeys } from './adapters/write-runner.ts';
@@ -34,8 +33,8 @@ export interface RunningService {
 export const wallNanos = (): bigint => BigInt(Date.now()) * 1_000_000n + (hrtime.bigint() % 1_000_000n);
 
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
-  const pg = await connectPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX);
-  const knex = knexOf(pg);
+  const pg = connectPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const db = pg.pool;
   const redis = connectRedis(config.REDIS_URL);
   redis.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
   await waitForRedis(redis, 3000);
@@ -45,7 +44,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   // Every write asks member-svc (SPEC "Authentication": remembering its answers is timeline-svc's,
   // the read path's; writes are few beside reads and pay the hop).
   const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry));
-  const writes = createWriteRunner(knex, createEventClock(wallNanos), outbox.queue);
+  const writes = createWriteRunner(db, createEventClock(wallNanos), outbox.queue);
   const health = createHealth(
     [SERVICE_NAME],
     [
@@ -62,19 +61,19 @@ export async function startService(config: Config, log: Logger): Promise<Running
   });
   await ensureTopics().catch((err: unknown) => log.warn({ err }, 'could not ensure activity topics; retrying later'));
 
-  const server = createServer({ log, metrics, health, handlers: { knex, auth, writes } });
+  const server = createServer({ log, metrics, health, handlers: { db, auth, writes } });
   const grpcPort = await listen(server, config.GRPC_HOST, config.GRPC_PORT);
   const metricsServer = await serveMetrics(metrics.registry, config.METRICS_PORT, config.GRPC_HOST);
   const address = metricsServer.address();
   const metricsPort = typeof address === 'object' && address ? address.port : config.METRICS_PORT;
   await health.start(config.HEALTH_INTERVAL_MS);
   outbox.relay.start(config.OUTBOX_RELAY_INTERVAL_MS);
-  const flusher = createViewFlusher(redis, knex, Math.max(60_000, config.VIEW_FLUSH_INTERVAL_MS * 10));
+  const flusher = createViewFlusher(redis, db, Math.max(60_000, config.VIEW_FLUSH_INTERVAL_MS * 10));
   const background = [
     every('flush-views', config.VIEW_FLUSH_INTERVAL_MS, () => flusher.flush(), log),
     every('ensure-topics', config.TOPIC_MAINTENANCE_INTERVAL_MS, ensureTopics, log),
-    every('prune-idempotency-keys', config.TOPIC_MAINTENANCE_INTERVAL_MS, () => pruneIdempotencyKeys(knex, config.IDEMPOTENCY_TTL_HOURS), log),
-    every('prune-outbox', config.TOPIC_MAINTENANCE_INTERVAL_MS, () => pruneCompleted(knex, config.OUTBOX_RETENTION_HOURS), log),
+    every('prune-idempotency-keys', config.TOPIC_MAINTENANCE_INTERVAL_MS, () => pruneIdempotencyKeys(db, config.IDEMPOTENCY_TTL_HOURS), log),
+    every('prune-outbox', config.TOPIC_MAINTENANCE_INTERVAL_MS, () => pruneCompleted(db, config.OUTBOX_RETENTION_HOURS), log),
   ];
 
   let stopping: Promise<void> | undefined;

@@ -30,13 +30,8 @@ const log = pino({ name: 'content-svc', level: config.LOG_LEVEL, mixin: logConte
 const command = process.argv[2] ?? 'serve';
 
 if (command === 'migrate') {
-  const pg = await connectPostgres(config.DATABASE_URL, 2);
-  try {
-    const applied = await migrate(pg);
-    log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema up to date');
-  } finally {
-    await pg.close();
-  }
+  const applied = await migrate(config.DATABASE_URL);
+  log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema up to date');
 } else if (isJob(command)) {
   try {
     await runJob(command, config, log);

@@ -14,7 +14,7 @@ import { ContentServiceClient } from '@dailyfeed/gen/content/v1/content';
 import { spawnService, type SpawnedService } from '../../../test/support/spawn-service.ts';
 import { startService } from '../src/app.ts';
 import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgres.ts';
-import { knexOf, query } from '../src/adapters/sql.ts';
+import { query } from '../src/adapters/sql.ts';
 import { contentApi, contentConfig, createMember, eventually, readTopics, recentTopics, silentLog, type TestMember } from './support/helpers.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -50,8 +50,8 @@ describe('content-svc event delivery', () => {
   let member: SpawnedService;
 
   before(async () => {
-    pg = await connectPostgres(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test', 2);
-    await migrate(pg);
+    await migrate(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test');
+    pg = connectPostgres(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test', 2);
     member = await spawnService('member');
   });
   after(async () => {
@@ -60,7 +60,7 @@ describe('content-svc event delivery', () => {
     await pg.close();
   });
 
-  const sql = <T>(text: string, bindings: string[] = []) => query<T>(knexOf(pg), text, bindings);
+  const sql = <T>(text: string, bindings: string[] = []) => query<T>(pg.pool, text, bindings);
   const keysInKafka = async (expected: ReadonlySet<string>, timeoutMs: number) => {
     const records = await readTopics(recentTopics(), (r) => [...expected].every((k) => r.some((x) => x.key === k)), timeoutMs);
     return records.map((r) => r.key);

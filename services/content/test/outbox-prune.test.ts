@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { pruneCompleted } from '../src/adapters/outbox-repo.ts';
 import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgres.ts';
-import { knexOf, query, type Binding } from '../src/adapters/sql.ts';
+import { query, type Binding } from '../src/adapters/sql.ts';
 import { TEST_DATABASE_URL } from './support/helpers.ts';
 
 describe('content-svc outbox pruning', () => {
   let pg: Postgres;
   const tag = `prune-test-${randomUUID()}`;
-  const sql = <T>(text: string, bindings: readonly Binding[] = []) => query<T>(knexOf(pg), text, bindings);
+  const sql = <T>(text: string, bindings: readonly Binding[] = []) => query<T>(pg.pool, text, bindings);
   const insert = async (state: string, publishedHoursAgo: number | null, count: number): Promise<void> => {
     await sql(
       `insert into content.outbox (message_key, topic, payload, state, published_at, created_at)
@@ -28,8 +28,8 @@ describe('content-svc outbox pruning', () => {
   };
 
   before(async () => {
-    pg = await connectPostgres(TEST_DATABASE_URL, 2);
-    await migrate(pg);
+    await migrate(TEST_DATABASE_URL);
+    pg = connectPostgres(TEST_DATABASE_URL, 2);
   });
   after(async () => {
     await sql('delete from content.outbox where message_key like ?', [`${tag}:%`]);
@@ -41,9 +41,9 @@ describe('content-svc outbox pruning', () => {
     await insert('COMPLETED', 10, 3);
     await insert('PENDING', null, 2);
     await insert('PARKED', null, 2);
-    const deleted = await pruneCompleted(knexOf(pg), 72, 10);
+    const deleted = await pruneCompleted(pg.pool, 72, 10);
     assert.ok(deleted >= 25, `deleted ${deleted}`); // other tests' old published rows may go too
     assert.deepEqual(await left(), { 'COMPLETED:10': 3, 'PENDING:none': 2, 'PARKED:none': 2 });
-    assert.equal(await pruneCompleted(knexOf(pg), 72, 10), 0, 'nothing left to prune');
+    assert.equal(await pruneCompleted(pg.pool, 72, 10), 0, 'nothing left to prune');
   });
 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgres.ts';
-import { knexOf, query } from '../src/adapters/sql.ts';
+import { query } from '../src/adapters/sql.ts';
 import { createViewFlusher, PENDING_VIEWS_KEY, PROCESSING_KEYS, PROCESSING_PREFIX } from '../src/adapters/view-flusher.ts';
 import { startService } from '../src/app.ts';
 import { contentConfig, eventually, TEST_DATABASE_URL } from './support/helpers.ts';
@@ -20,8 +20,8 @@ describe('content-svc post views', () => {
   let redis: Redis;
 
   before(async () => {
-    pg = await connectPostgres(TEST_DATABASE_URL, 2);
-    await migrate(pg);
+    await migrate(TEST_DATABASE_URL);
+    pg = connectPostgres(TEST_DATABASE_URL, 2);
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   });
   after(async () => {
@@ -30,8 +30,8 @@ describe('content-svc post views', () => {
   });
 
   const newPost = async () =>
-    (await query<{ id: string }>(knexOf(pg), `insert into content.posts (author_id, content) values (1, 'viewed') returning id`))[0]?.id ?? '';
-  const views = async (id: string) => (await query<{ n: string }>(knexOf(pg), `select view_count as n from content.posts where id = ?`, [id]))[0]?.n;
+    (await query<{ id: string }>(pg.pool, `insert into content.posts (author_id, content) values (1, 'viewed') returning id`))[0]?.id ?? '';
+  const views = async (id: string) => (await query<{ n: string }>(pg.pool, `select view_count as n from content.posts where id = ?`, [id]))[0]?.n;
 
   it('when views are pending in Redis, then the flush-views job adds them to view_count and empties the hash', async () => {
     const [a, b] = [await newPost(), await newPost()];
@@ -48,7 +48,7 @@ describe('content-svc post views', () => {
   });
 
   it('when a flusher died holding views, then a later flush applies them from the list of processing keys, without scanning the keyspace after its first flush', async () => {
-    const flusher = createViewFlusher(redis, knexOf(pg), 60_000);
+    const flusher = createViewFlusher(redis, pg.pool, 60_000);
     await flusher.flush(); // the first flush of a process scans once for unlisted leftovers
     const scans = async () => Number(/cmdstat_scan:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
     const scansBefore = await scans();

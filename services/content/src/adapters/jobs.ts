@@ -8,7 +8,6 @@ import { Registry } from 'prom-client';
 import { connectKafka } from './kafka.ts';
 import { connectPostgres } from './postgres.ts';
 import { connectRedis, waitForRedis } from './redis.ts';
-import { knexOf } from './sql.ts';
 import { cleanupExpiredTopics, ensureDailyTopics } from './topics.ts';
 import { createViewFlusher } from './view-flusher.ts';
 import type { Config } from '../config.ts';
@@ -36,7 +35,7 @@ export async function runJob(job: JobName, config: Config, log: Logger): Promise
       return;
     }
     case 'relay-dead-letters': {
-      const pg = await connectPostgres(config.DATABASE_URL, 2);
+      const pg = connectPostgres(config.DATABASE_URL, 2);
       const kafka = connectKafka(config.KAFKA_BROKERS, 'content-svc-job');
       const outbox = createOutbox(config, pg, kafka.kafka, new Registry(), log);
       try {
@@ -50,11 +49,11 @@ export async function runJob(job: JobName, config: Config, log: Logger): Promise
       return;
     }
     case 'flush-views': {
-      const pg = await connectPostgres(config.DATABASE_URL, 2);
+      const pg = connectPostgres(config.DATABASE_URL, 2);
       const redis = connectRedis(config.REDIS_URL);
       try {
         if (!(await waitForRedis(redis, 5000))) throw new Error('redis is not reachable');
-        const views = await createViewFlusher(redis, knexOf(pg), Math.max(60_000, config.VIEW_FLUSH_INTERVAL_MS * 10)).flush();
+        const views = await createViewFlusher(redis, pg.pool, Math.max(60_000, config.VIEW_FLUSH_INTERVAL_MS * 10)).flush();
         log.info({ views }, 'post views flushed');
       } finally {
         await redis.quit().catch(() => redis.disconnect());

@@ -8,12 +8,12 @@
 // publisher takes a never-attempted row before it is OUTBOX_RELAY_GRACE_MS old, and the
 // immediate queue leaves rows older than that to the relay. Should a send outlast the grace all
 // the same, the row can go out twice, which consumers drop as a duplicate (at least once).
-import type { Knex } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import type { RetryPolicy } from '../domain/retry-policy.ts';
 import type { EventPublisher } from './event-publisher.ts';
 import type { OutboxMetrics } from './outbox-metrics.ts';
 import { claimDue, markCompleted, markFailed, type ClaimedRow } from './outbox-repo.ts';
-import type { Db } from './sql.ts';
+import { transaction, type Db } from './sql.ts';
 
 export interface PublishLog {
   warn(obj: object, msg: string): void;
@@ -21,7 +21,7 @@ export interface PublishLog {
 }
 
 export interface OutboxPublisherDeps {
-  readonly knex: Knex;
+  readonly pool: pg.Pool;
   readonly publisher: EventPublisher;
   readonly metrics: OutboxMetrics;
   readonly policy: RetryPolicy;
@@ -76,14 +76,14 @@ function createBreaker(probeMs: number) {
 export function createOutboxPublisher(deps: OutboxPublisherDeps): OutboxPublisher {
   const breaker = createBreaker(deps.probeMs);
   const inTransaction = async (claim: (trx: Db) => Promise<ClaimedRow[]>): Promise<PublishOutcome> => {
-    const outcome = await deps.knex.transaction(async (trx) => publishClaimed(trx, await claim(trx), deps));
+    const outcome = await transaction(deps.pool, async (trx) => publishClaimed(trx, await claim(trx), deps));
     breaker.record(outcome);
     return outcome;
   };
   return {
     async publishFresh(rows) {
       if (breaker.isFailing() || rows.length === 0) return NOTHING;
-      const outcome = await publishClaimed(deps.knex, rows, deps);
+      const outcome = await publishClaimed(deps.pool, rows, deps);
       breaker.record(outcome);
       return outcome;
     },

@@ -8,7 +8,6 @@ import { createOutboxMetrics } from './outbox-metrics.ts';
 import { createOutboxPublisher } from './outbox-publisher.ts';
 import { createImmediateQueue, createRelay, type ImmediateQueue, type Relay } from './outbox-relay.ts';
 import { countByState } from './outbox-repo.ts';
-import { knexOf } from './sql.ts';
 import type { Postgres } from './postgres.ts';
 import type { Config } from '../config.ts';
 
@@ -19,11 +18,10 @@ export interface Outbox {
 }
 
 export function createOutbox(config: Config, pg: Postgres, kafka: Kafka, registry: Registry, log: Logger): Outbox {
-  const knex = knexOf(pg);
-  const metrics = createOutboxMetrics(registry, () => countByState(knex));
+  const metrics = createOutboxMetrics(registry, () => countByState(pg.pool));
   const publisher = createEventPublisher(kafka, config.PUBLISH_TIMEOUT_MS);
   const outboxPublisher = createOutboxPublisher({
-    knex,
+    pool: pg.pool,
     publisher,
     metrics,
     policy: { maxAttempts: config.OUTBOX_MAX_ATTEMPTS, baseMs: config.OUTBOX_BACKOFF_BASE_MS, capMs: config.OUTBOX_BACKOFF_CAP_MS },

@@ -1,5 +1,6 @@
-// PostgreSQL through MikroORM: one connection pool per process, the service's own schema, and
-// versioned migrations listed in code (adapters/migrations/index.ts) run by `migrate`.
+// PostgreSQL: the serving path uses one plain pg Pool (sql.ts runs its statements prepared); the
+// service's own schema and its versioned migrations (adapters/migrations/index.ts) go through
+// MikroORM, opened only by `migrate`.
 import { Migrator } from '@mikro-orm/migrations';
 import pgDriver from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -8,12 +9,38 @@ import { migrations } from './migrations/index.ts';
 export const SCHEMA = 'content';
 
 export interface Postgres {
-  readonly orm: MikroORM;
+  readonly pool: pgDriver.Pool;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function connectPostgres(url: string, poolMax: number): Promise<Postgres> {
+export function connectPostgres(url: string, poolMax: number): Postgres {
+  const pool = new pgDriver.Pool({
+    connectionString: url,
+    max: poolMax,
+    idleTimeoutMillis: 30_000,
+    // An exhausted pool or an unreachable server fails the call (UNAVAILABLE) instead of holding it.
+    connectionTimeoutMillis: 5000,
+    application_name: 'content-svc',
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return {
+    pool,
+    async ping() {
+      await pool.query('select 1');
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Creates the schema if needed and applies pending migrations; returns their names. */
+export async function migrate(url: string): Promise<string[]> {
+  // One migrator at a time per schema: replicas' init containers start together. A session-level
+  // advisory lock on a connection of its own (not from the pool the migrator uses) is held until
+  // the migrations are done; a second migrate waits, then finds nothing pending.
+  const lock = new pgDriver.Client({ connectionString: url });
+  await lock.connect();
   const orm = await MikroORM.init({
     clientUrl: url,
     schema: SCHEMA,
@@ -21,32 +48,17 @@ export async function connectPostgres(url: string, poolMax: number): Promise<Pos
     discovery: { warnWhenNoEntities: false },
     extensions: [Migrator],
     migrations: { tableName: 'schema_migrations', migrationsList: migrations, transactional: true, allOrNothing: true, snapshot: false },
-    pool: { min: 0, max: poolMax },
+    pool: { min: 0, max: 2 },
     allowGlobalContext: true,
     debug: false,
   });
-  return {
-    orm,
-    async ping() {
-      await orm.em.getConnection().execute('select 1');
-    },
-    close: () => orm.close(true),
-  };
-}
-
-/** Creates the schema if needed and applies pending migrations; returns their names. */
-export async function migrate(pg: Postgres): Promise<string[]> {
-  // One migrator at a time per schema: replicas' init containers start together. A session-level
-  // advisory lock on a connection of its own (not from the pool the migrator uses) is held until
-  // the migrations are done; a second migrate waits, then finds nothing pending.
-  const lock = new pgDriver.Client({ connectionString: String(pg.orm.config.get('clientUrl')) });
-  await lock.connect();
   try {
     await lock.query('select pg_advisory_lock(hashtext($1))', [`dailyfeed:migrate:${SCHEMA}`]);
-    await pg.orm.em.getConnection().execute(`create schema if not exists ${SCHEMA}`);
-    const applied = await pg.orm.getMigrator().up();
+    await orm.em.getConnection().execute(`create schema if not exists ${SCHEMA}`);
+    const applied = await orm.getMigrator().up();
     return applied.map((m) => m.name);
   } finally {
+    await orm.close(true);
     await lock.end(); // closing the session releases the lock
   }
 }

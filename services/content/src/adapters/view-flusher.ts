@@ -16,9 +16,9 @@
 // content and Redis more CPU than the views it applied. The first flush of a process scans once,
 // for keys left by a flusher that predates the list.
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import type { Redis, Result } from 'ioredis';
-import { query } from './sql.ts';
+import { query, transaction } from './sql.ts';
 
 export const PENDING_VIEWS_KEY = 'content:post_views:pending';
 export const PROCESSING_PREFIX = 'content:post_views:processing:';
@@ -49,13 +49,13 @@ export interface ViewFlusher {
   flush(): Promise<number>;
 }
 
-export function createViewFlusher(redis: Redis, knex: Knex, staleAfterMs: number): ViewFlusher {
+export function createViewFlusher(redis: Redis, pool: pg.Pool, staleAfterMs: number): ViewFlusher {
   redis.defineCommand('contentTakeViews', { numberOfKeys: 3, lua: TAKE_SCRIPT });
   let scanned = false;
   const apply = async (key: string): Promise<number> => {
     const counts = parseCounts(await redis.hgetall(key));
     let total = 0;
-    await knex.transaction(async (trx) => {
+    await transaction(pool, async (trx) => {
       for (let i = 0; i < counts.length; i += CHUNK) {
         const chunk = counts.slice(i, i + CHUNK);
         await query(

@@ -5,14 +5,14 @@
 // outbox rows go to the immediate publisher; the RPC does not wait for Kafka.
 import { createHash } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
-import type { Knex } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import { MemberActivityEvent } from '@dailyfeed/gen/events/v1/member_activity';
 import { toOutboxMessage, type WriteActivity } from '../domain/activity-event.ts';
 import { DomainError, validationError } from '../domain/errors.ts';
 import type { EventClock } from '../domain/event-clock.ts';
 import type { ImmediateQueue } from './outbox-relay.ts';
 import { insertOutbox, type ClaimedRow } from './outbox-repo.ts';
-import { query, queryOne, type Db } from './sql.ts';
+import { query, queryOne, transaction, type Db } from './sql.ts';
 import { activeTraceparent } from './trace-context.ts';
 
 export const IDEMPOTENCY_KEY_MAX = 200;
@@ -38,14 +38,14 @@ export interface WriteRunner {
   run<Req, Res>(spec: WriteSpec<Req, Res>): Promise<Res>;
 }
 
-export function createWriteRunner(knex: Knex, clock: EventClock, queue: ImmediateQueue): WriteRunner {
+export function createWriteRunner(pool: pg.Pool, clock: EventClock, queue: ImmediateQueue): WriteRunner {
   return {
     async run(spec) {
       const key = idempotencyKeyOf(spec.metadata);
       // Captured here, outside the transaction's own spans: the outbox rows continue the request's trace.
       const traceparent = activeTraceparent();
       const requestHash = createHash('sha256').update(spec.requestCodec.encode(spec.request).finish()).digest('hex');
-      const outcome = await knex.transaction(async (trx) => {
+      const outcome = await transaction(pool, async (trx) => {
         if (key !== undefined) {
           const earlier = await claimKey(trx, spec.memberId, key, spec.method, requestHash);
           if (earlier) return { response: spec.responseCodec.decode(earlier), outbox: [] as ClaimedRow[] };

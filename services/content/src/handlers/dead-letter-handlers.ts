@@ -4,6 +4,7 @@ import { DeadLetterState, type DeadLetter } from '@dailyfeed/gen/common/v1/commo
 import type { ContentServiceServer } from '@dailyfeed/gen/content/v1/content';
 import type { HandlersOf } from '../adapters/grpc-handlers.ts';
 import { countByState, listPage, missingIds, replayParked, type OutboxRow, type OutboxState } from '../adapters/outbox-repo.ts';
+import { transaction } from '../adapters/sql.ts';
 import { deadLetterNotFound, pageOrThrow, validateReplayIds } from '../domain/dead-letter-rules.ts';
 import type { HandlerDeps } from './deps.ts';
 
@@ -40,18 +41,18 @@ export function createDeadLetterHandlers(deps: HandlerDeps): DeadLetterHandlers 
   return {
     async listPublisherDeadLetters(request) {
       const { page, size } = pageOrThrow(request.page, request.size);
-      const { rows, hasNext } = await listPage(deps.knex, rowState(request.state), page, size);
+      const { rows, hasNext } = await listPage(deps.db, rowState(request.state), page, size);
       return { content: rows.map(toDeadLetter), page, size, hasNext };
     },
 
     async countPublisherDeadLetters() {
-      const counts = await countByState(deps.knex);
+      const counts = await countByState(deps.db);
       return { counts: { pending: String(counts.PENDING), completed: String(counts.COMPLETED), parked: String(counts.PARKED) } };
     },
 
     async replayPublisherDeadLetters(request) {
       validateReplayIds(request.ids);
-      const replayed = await deps.knex.transaction(async (trx) => {
+      const replayed = await transaction(deps.db, async (trx) => {
         if (request.ids.length === 0) return replayParked(trx, undefined);
         const missing = await missingIds(trx, request.ids);
         if (missing.length > 0) throw deadLetterNotFound(missing);

@@ -1,11 +1,11 @@
 // What the ContentService handlers need, injected by app.ts (STYLE rule 2).
-import type { Knex } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import type { CallContext } from '../adapters/grpc-handlers.ts';
 import type { Authenticator, Caller } from '../adapters/member-client.ts';
 import type { WriteRunner } from '../adapters/write-runner.ts';
 
 export interface HandlerDeps {
-  readonly knex: Knex;
+  readonly db: pg.Pool;
   readonly auth: Authenticator;
   readonly writes: WriteRunner;
 }

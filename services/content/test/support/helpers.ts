@@ -23,7 +23,7 @@ import { spawnService, TEST_DATABASE_URL, type SpawnedService } from '../../../.
 import { startService, type RunningService } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { connectPostgres, migrate, type Postgres } from '../../src/adapters/postgres.ts';
-import { knexOf, query, type Binding } from '../../src/adapters/sql.ts';
+import { query, type Binding } from '../../src/adapters/sql.ts';
 import { topicForDate } from '../../src/domain/activity-event.ts';
 
 export { TEST_DATABASE_URL };
@@ -103,8 +103,8 @@ export interface Stack {
 
 /** member-svc as a process, content-svc in-process on port 0, and a SQL handle on the test DB. */
 export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
-  const pg = await connectPostgres(TEST_DATABASE_URL, 4);
-  await migrate(pg);
+  await migrate(TEST_DATABASE_URL);
+  const pg = connectPostgres(TEST_DATABASE_URL, 4);
   const member = await spawnService('member');
   const content = await startService(contentConfig(member.address, overrides), silentLog);
   const client = new ContentServiceClient(`127.0.0.1:${content.grpcPort}`, credentials.createInsecure());
@@ -113,7 +113,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     content,
     client,
     pg,
-    sql: (text, bindings = []) => query(knexOf(pg), text, bindings),
+    sql: (text, bindings = []) => query(pg.pool, text, bindings),
     async stop() {
       client.close();
       await content.stop();
