@@ -8,7 +8,7 @@ import { logContext } from './adapters/log-context.ts';
 import { startService } from './app.ts';
 import { z } from 'zod';
 import { loadConfig, type Config } from './config.ts';
-import { connectPostgres, migrate } from './adapters/postgres.ts';
+import { migrate } from './adapters/postgres.ts';
 import { isJob, JOBS, runJob } from './adapters/jobs.ts';
 
 const REDACT = ['password', '*.password', 'email', '*.email', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'authorization', '*.authorization'];

@@ -3,7 +3,7 @@
 // of statements run thousands of times, so each distinct text becomes a prepared statement (parsed
 // and planned once per connection): measured on this machine, half the PostgreSQL CPU and half the
 // client CPU of an unnamed insert. MikroORM (postgres.ts) only runs the migrations.
-import pg from 'pg';
+import type pg from 'pg';
 
 export type Db = pg.Pool | pg.PoolClient;
 export type Binding = string | number | boolean | null | Date | Buffer;
