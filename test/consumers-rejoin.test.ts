@@ -1,10 +1,13 @@
 // Issue 17: after a broker restart every Kafka consumer (activity's listener, search's indexer,
-// timeline's fan-out) reads a new event within 10 s of the broker being back. Each consumer runs
+// timeline's fan-out) reads a new event within 5 s of the broker being back (issue 17: back within 10 s). Each consumer runs
 // in this process through its service's own adapter and Kafka client, with its service's default
 // configuration; only the listener is a recorder (what a consumer does with an event is tested
 // beside each service). The broker is held down long enough for kafkajs to give up on its
 // connections (as in `npm run drills -- --only kafka`, which holds it 15 s): a consumer that just
-// waits out its retry backoff, or rejoins a group still holding its lost members, misses the bound.
+// waits out its retry backoff, or rejoins as a new member of a group that still holds its lost one
+// (admitted only once that member's 6 s session expired), misses the bound. The bound is half of
+// the issue's 10 s, end to end: the other half is the publishing side's (content-svc's outbox relay
+// re-sending what the outage held back), which `npm run drills -- --only kafka` measures with it.
 //
 // It restarts the broker of this run (infra.sh kafka-down/kafka-up on the port of KAFKA_BROKERS,
 // as test/shutdown-without-kafka.test.ts does): scripts/run-tests.ts runs test files one at a
@@ -24,7 +27,7 @@ import { createIndexConsumer } from '../services/search/src/adapters/index-consu
 import { connectKafka as searchKafka, listenerKafka as searchListenerKafka } from '../services/search/src/adapters/kafka.ts';
 import { loadConfig as searchConfig } from '../services/search/src/config.ts';
 import { createFanoutConsumer } from '../services/timeline/src/adapters/fanout-consumer.ts';
-import { connectKafka as timelineKafka } from '../services/timeline/src/adapters/kafka.ts';
+import { connectKafka as timelineKafka, listenerKafka as timelineListenerKafka } from '../services/timeline/src/adapters/kafka.ts';
 import { loadConfig as timelineConfig } from '../services/timeline/src/config.ts';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -45,7 +48,7 @@ const brokerListens = (): Promise<boolean> =>
 
 /** How long the broker stays down: past kafkajs's connection retries, as in the drill. */
 const HOLD_MS = Number(process.env.REJOIN_TEST_HOLD_MS ?? 15_000);
-const BOUND_MS = 10_000;
+const BOUND_MS = 5_000;
 const CONSUMERS = ['activity', 'search', 'timeline'] as const;
 type ConsumerName = (typeof CONSUMERS)[number];
 
@@ -102,7 +105,8 @@ describe('consumers across a broker restart', () => {
       log: quiet,
     }),
     createFanoutConsumer({
-      kafka: clients[2].kafka,
+      kafka: timelineListenerKafka(BROKERS, `rejoin-${id}-timeline-fanout`),
+      adminKafka: clients[2].kafka,
       groupId: `test-rejoin-fanout-${id}`,
       topicPrefix: prefix,
       retentionDays: timeline.TOPIC_RETENTION_DAYS,
