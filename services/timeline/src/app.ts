@@ -19,7 +19,7 @@ import { createMetrics, serveMetrics } from './adapters/metrics.ts';
 import { callPolicy } from './adapters/call-policy.ts';
 import { createPostsReader } from './adapters/posts-reader.ts';
 import { connectReadDb } from './adapters/read-db.ts';
-import { connectKafka } from './adapters/kafka.ts';
+import { connectKafka, listenerKafka } from './adapters/kafka.ts';
 import { connectRedis, waitForRedis } from './adapters/redis.ts';
 import { createViewCounter } from './adapters/view-counter.ts';
 import type { Config } from './config.ts';
@@ -73,7 +73,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const posts = createPostsReader(db);
   const feeds = createFeedStore(redis, config.FEED_CAP, config.FEED_TTL_HOURS * 3600_000);
   const fanout = createFanoutConsumer({
-    kafka: kafka.kafka,
+    kafka: listenerKafka(config.KAFKA_BROKERS, 'timeline-fanout'),
+    adminKafka: kafka.kafka,
     groupId: config.FANOUT_GROUP_ID,
     topicPrefix: config.ACTIVITY_TOPIC_PREFIX,
     retentionDays: config.TOPIC_RETENTION_DAYS,

@@ -25,6 +25,7 @@ describe('timeline-svc fan-out consumer', () => {
   const start = (listener: (messages: readonly InboundMessage[]) => Promise<void>, abandoned: number[]): FanoutConsumer => {
     const consumer = createFanoutConsumer({
       kafka: connection.kafka,
+      adminKafka: connection.kafka,
       groupId,
       topicPrefix: prefix,
       retentionDays: 7,

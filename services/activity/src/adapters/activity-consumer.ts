@@ -20,7 +20,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
 import type { ActivityListener } from '../handlers/activity-listener.ts';
-import { lazyAdmin } from './kafka.ts';
+import { LISTENER_RETRY, lazyAdmin } from './kafka.ts';
 import { startMessageSpans } from './message-spans.ts';
 
 const FETCH_MIN_BYTES = 64 * 1024;
@@ -98,7 +98,7 @@ export function createActivityConsumer(options: ConsumerOptions): ActivityConsum
       heartbeatInterval: Math.min(3000, Math.floor(options.sessionTimeoutMs / 3)),
       minBytes: FETCH_MIN_BYTES,
       maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => true },
+      retry: LISTENER_RETRY,
     });
     fresh.on(fresh.events.CRASH, (event) => {
       log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');

@@ -16,7 +16,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { MemberActivityEvent } from '@dailyfeed/gen/events/v1/member_activity';
 import { indexChangeOf, type IndexChange } from '../domain/index-event.ts';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
-import { lazyAdmin } from './kafka.ts';
+import { LISTENER_RETRY, lazyAdmin } from './kafka.ts';
 import { startMessageSpans } from './message-spans.ts';
 import type { SearchIndex } from '../domain/search-engine.ts';
 
@@ -89,7 +89,7 @@ export function createIndexConsumer(options: IndexConsumerOptions): IndexConsume
       // consumers rejoin: 6 s (the broker's minimum) brings them back within 10 s.
       sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: SESSION_TIMEOUT_MS / 3,
-      retry: { retries: 8, restartOnFailure: async () => true },
+      retry: LISTENER_RETRY,
     });
     fresh.on(fresh.events.CRASH, (event) => {
       log.error({ err: event.payload.error, restart: event.payload.restart }, 'indexer crashed');

@@ -58,6 +58,15 @@ export function connectKafka(brokers: readonly string[], clientId: string): Kafk
   };
 }
 
+/**
+ * Retries of the listener's client and consumer: patient (about 40 s of attempts before kafkajs
+ * gives up, then it restarts the consumer) but never more than a second apart, so a consumer notices
+ * a broker that came back within a second. The old cap of 10 s left it asleep for up to 10 s after
+ * the broker was back; and a consumer that gave up rejoins as a new member, which the group admits
+ * only once the lost member's session (6 s) has expired.
+ */
+export const LISTENER_RETRY = { retries: 40, initialRetryTime: 300, maxRetryTime: 1000, restartOnFailure: async () => true };
+
 /** The listener's client: patient retries, restart on every crash (see index-consumer.ts). */
 export function listenerKafka(brokers: readonly string[], clientId: string): Kafka {
   return new Kafka({
@@ -66,6 +75,6 @@ export function listenerKafka(brokers: readonly string[], clientId: string): Kaf
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     requestTimeout: 30_000,
-    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => true },
+    retry: LISTENER_RETRY,
   });
 }

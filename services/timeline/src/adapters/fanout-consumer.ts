@@ -23,11 +23,15 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { msUntilAfterMidnight, sameTopics, topicsToConsume } from '../domain/topics.ts';
 import type { FanoutListener } from '../handlers/fanout-listener.ts';
+import { LISTENER_RETRY } from './kafka.ts';
 import { startMessageSpans } from './message-spans.ts';
 import type { FanoutMetrics } from './metrics.ts';
 
 export interface FanoutConsumerOptions {
+  /** The patient client, for the consumer itself (listenerKafka). */
   readonly kafka: Kafka;
+  /** A fail-fast client for listing topics: a tick that fails just waits for the next one (and never holds up stop()). */
+  readonly adminKafka: Kafka;
   readonly groupId: string;
   readonly topicPrefix: string;
   readonly retentionDays: number;
@@ -140,7 +144,7 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
       // consumers rejoin: 6 s (the broker's minimum) brings them back within 10 s.
       sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: SESSION_TIMEOUT_MS / 3,
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => true },
+      retry: LISTENER_RETRY,
     });
     fresh.on(fresh.events.CRASH, (event) => {
       log.warn({ err: event.payload.error, restart: event.payload.restart }, 'fan-out consumer crashed');
@@ -167,7 +171,7 @@ export function createFanoutConsumer(options: FanoutConsumerOptions): FanoutCons
 
   const refreshOnce = async (): Promise<void> => {
     if (stopped) return;
-    const admin = kafka.admin();
+    const admin = options.adminKafka.admin();
     let names: string[];
     try {
       await admin.connect();
