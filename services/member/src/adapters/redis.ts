@@ -8,6 +8,9 @@ export function connectRedis(url: string): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    // Commands issued in the same tick leave in one write: under load the blacklist lookups of
+    // concurrent Authenticate calls share a syscall (one write per GET was ~10 % of the CPU).
+    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
 }
