@@ -4,9 +4,10 @@
 // would SIGKILL it — terminationGracePeriodSeconds minus the preStop sleep (mesh/src/policy.ts).
 // Without the services' bounded Kafka stops, kafkajs retries the commit, the group leave and the
 // disconnect: with search's stopWithin (services/search/src/adapters/index-consumer.ts) replaced by
-// a plain stop() + disconnect(), search took 35 s and this test fails. The broker is started again
-// afterwards (kafka-up), on the port of KAFKA_BROKERS, so the rest of the run keeps its Kafka. Test
-// files run one at a time.
+// a plain stop() + disconnect(), search took 35 s and this test fails; so does timeline without its
+// own (fanout-consumer.ts: still running at 15 s). The broker is started again afterwards
+// (kafka-up), on the port of KAFKA_BROKERS, so the rest of the run keeps its Kafka. Test files run
+// one at a time.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
