@@ -85,6 +85,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       // Committed writes get their immediate attempt; whatever fails stays PENDING for the relay.
       await outbox.queue.idle();
       await outbox.relay.stop();
+      await outbox.completer.close();
       await Promise.all(background.map((b) => b.stop()));
       auth.close();
       await closeAll(

@@ -43,6 +43,7 @@ export async function runJob(job: JobName, config: Config, log: Logger): Promise
         const outcome = await outbox.relay.drain();
         log.info({ ...outcome, ms: Date.now() - started }, 'relay run done');
       } finally {
+        await outbox.completer.close();
         await outbox.publisher.close();
         await pg.close();
       }

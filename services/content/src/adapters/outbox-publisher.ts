@@ -8,6 +8,13 @@
 // publisher takes a never-attempted row before it is OUTBOX_RELAY_GRACE_MS old, and the
 // immediate queue leaves rows older than that to the relay. Should a send outlast the grace all
 // the same, the row can go out twice, which consumers drop as a duplicate (at least once).
+//
+// The immediate path does not mark its rows COMPLETED one batch at a time: a completer collects
+// the published ids and marks them in one statement per COMPLETE_LINGER_MS (or COMPLETE_MAX ids),
+// on a connection with synchronous_commit off. Measured alone, that update cost PostgreSQL 0.27 ms
+// of CPU per post when each publish marked its own rows, half of it the commit's WAL flush. Both
+// relaxations can only leave a published row PENDING (a crash before the flush, or a flush lost
+// with PostgreSQL): the relay sends it again after its grace, and consumers drop the duplicate.
 import type pg from 'pg';
 import type { RetryPolicy } from '../domain/retry-policy.ts';
 import type { EventPublisher } from './event-publisher.ts';
@@ -22,6 +29,8 @@ export interface PublishLog {
 
 export interface OutboxPublisherDeps {
   readonly pool: pg.Pool;
+  /** Marks rows the immediate path published (see createCompleter). */
+  readonly completer: Completer;
   readonly publisher: EventPublisher;
   readonly metrics: OutboxMetrics;
   readonly policy: RetryPolicy;
@@ -43,6 +52,45 @@ export interface OutboxPublisher {
   publishFresh(rows: readonly ClaimedRow[]): Promise<PublishOutcome>;
   /** Claims up to one batch of due rows and publishes them. */
   publishDue(graceMs: number): Promise<PublishOutcome>;
+}
+
+export interface Completer {
+  add(ids: readonly string[]): void;
+  /** Marks what is pending now and stops the timer. */
+  close(): Promise<void>;
+}
+
+const COMPLETE_LINGER_MS = 100;
+const COMPLETE_MAX = 500;
+
+/** `relaxed`: a pool whose connections commit with synchronous_commit off. */
+export function createCompleter(relaxed: pg.Pool, log: PublishLog): Completer {
+  let pending: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let flushing = Promise.resolve();
+  const flush = (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    const ids = pending;
+    pending = [];
+    if (ids.length === 0) return flushing;
+    flushing = flushing.then(() =>
+      markCompleted(relaxed, ids).catch((err: unknown) => {
+        // The rows stay PENDING: the relay publishes them again after its grace (at least once).
+        log.warn({ err, rows: ids.length }, 'could not mark published outbox rows completed; the relay will resend them');
+      }),
+    );
+    return flushing;
+  };
+  return {
+    add(ids) {
+      if (ids.length === 0) return;
+      pending.push(...ids);
+      if (pending.length >= COMPLETE_MAX) void flush();
+      else timer ??= setTimeout(() => void flush(), COMPLETE_LINGER_MS).unref();
+    },
+    close: flush,
+  };
 }
 
 const NOTHING: PublishOutcome = { claimed: 0, published: 0, failed: 0, parked: 0 };
@@ -76,14 +124,14 @@ function createBreaker(probeMs: number) {
 export function createOutboxPublisher(deps: OutboxPublisherDeps): OutboxPublisher {
   const breaker = createBreaker(deps.probeMs);
   const inTransaction = async (claim: (trx: Db) => Promise<ClaimedRow[]>): Promise<PublishOutcome> => {
-    const outcome = await transaction(deps.pool, async (trx) => publishClaimed(trx, await claim(trx), deps));
+    const outcome = await transaction(deps.pool, async (trx) => publishClaimed(trx, await claim(trx), deps, (ids) => markCompleted(trx, ids)));
     breaker.record(outcome);
     return outcome;
   };
   return {
     async publishFresh(rows) {
       if (breaker.isFailing() || rows.length === 0) return NOTHING;
-      const outcome = await publishClaimed(deps.pool, rows, deps);
+      const outcome = await publishClaimed(deps.pool, rows, deps, async (ids) => deps.completer.add(ids));
       breaker.record(outcome);
       return outcome;
     },
@@ -94,7 +142,12 @@ export function createOutboxPublisher(deps: OutboxPublisherDeps): OutboxPublishe
   };
 }
 
-async function publishClaimed(trx: Db, rows: readonly ClaimedRow[], deps: OutboxPublisherDeps): Promise<PublishOutcome> {
+async function publishClaimed(
+  trx: Db,
+  rows: readonly ClaimedRow[],
+  deps: OutboxPublisherDeps,
+  complete: (ids: readonly string[]) => Promise<void>,
+): Promise<PublishOutcome> {
   if (rows.length === 0) return NOTHING;
   const byTopic = new Map<string, ClaimedRow[]>();
   for (const row of rows) {
@@ -130,7 +183,7 @@ async function publishClaimed(trx: Db, rows: readonly ClaimedRow[], deps: Outbox
     failed += group.length;
     parked += await markFailed(trx, group, message, deps.policy);
   }
-  await markCompleted(trx, published);
+  await complete(published);
   if (parked > 0) deps.log.error({ parked }, 'outbox rows parked after the attempt limit');
   return { claimed: rows.length, published: published.length, failed, parked };
 }

@@ -10,6 +10,11 @@ export const SCHEMA = 'content';
 
 export interface Postgres {
   readonly pool: pgDriver.Pool;
+  /**
+   * One connection whose commits do not wait for the WAL flush (synchronous_commit off): only for
+   * bookkeeping whose loss in a PostgreSQL crash is harmless (marking published outbox rows).
+   */
+  readonly relaxed: pgDriver.Pool;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -25,12 +30,24 @@ export function connectPostgres(url: string, poolMax: number): Postgres {
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  const relaxed = new pgDriver.Pool({
+    connectionString: url,
+    max: 1,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5000,
+    application_name: 'content-svc',
+    options: '-c synchronous_commit=off',
+  });
+  relaxed.on('error', () => undefined);
   return {
     pool,
+    relaxed,
     async ping() {
       await pool.query('select 1');
     },
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), relaxed.end()]);
+    },
   };
 }
 
