@@ -9,13 +9,14 @@
 // the issue's 10 s, end to end: the other half is the publishing side's (content-svc's outbox relay
 // re-sending what the outage held back), which `npm run drills -- --only kafka` measures with it.
 //
-// It restarts the broker of this run (infra.sh kafka-down/kafka-up on the port of KAFKA_BROKERS,
-// as test/shutdown-without-kafka.test.ts does): scripts/run-tests.ts runs test files one at a
-// time (--test-concurrency=1), so no other file is using it meanwhile.
+// It restarts a broker of its own (free ports, its own folder under .run/tests, as the fault drills
+// do: bench/drills/infra.ts), never the run's: a broker this checkout did not start (another
+// checkout's, or one started by hand) could not be stopped by infra.sh and the test would not
+// test anything.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
@@ -29,19 +30,15 @@ import { loadConfig as searchConfig } from '../services/search/src/config.ts';
 import { createFanoutConsumer } from '../services/timeline/src/adapters/fanout-consumer.ts';
 import { connectKafka as timelineKafka, listenerKafka as timelineListenerKafka } from '../services/timeline/src/adapters/kafka.ts';
 import { loadConfig as timelineConfig } from '../services/timeline/src/config.ts';
+import { createKafka } from '../bench/drills/infra.ts';
 
-const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const kafkaPort = Number(BROKERS[0]?.split(':')[1] ?? 9092);
-const infraSh = fileURLToPath(new URL('../infra/infra.sh', import.meta.url));
-const infra = (command: 'kafka-down' | 'kafka-up') =>
-  execFileSync('bash', [infraSh, command], {
-    stdio: 'ignore',
-    timeout: 180_000,
-    env: { ...process.env, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: process.env.KAFKA_CONTROLLER_PORT ?? String(kafkaPort + 1) },
-  });
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const broker = await createKafka(repoRoot, join(repoRoot, '.run', 'tests'));
+await broker.start();
+const BROKERS = [broker.brokers];
 const brokerListens = (): Promise<boolean> =>
   new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port: kafkaPort });
+    const socket = createConnection({ host: '127.0.0.1', port: broker.port });
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
@@ -167,22 +164,18 @@ describe('consumers across a broker restart', () => {
   }, { timeout: 90_000 });
 
   after(async () => {
-    if (!(await brokerListens())) infra('kafka-up');
+    if (!(await brokerListens())) await broker.start();
     await Promise.all(consumers.map((c) => c.stop()));
-    const admin = clients[0].kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.deleteGroups([`test-rejoin-activity-${id}`, `test-rejoin-search-${id}`, `test-rejoin-fanout-${id}`]).catch(() => undefined);
-    await admin.disconnect();
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    await broker.dispose();
   });
 
   it(`when the broker is down ${HOLD_MS / 1000} s and comes back, then each consumer reads a new event within ${BOUND_MS / 1000} s of it`, { timeout: 180_000 }, async (t) => {
-    infra('kafka-down');
+    await broker.stop();
     assert.equal(await brokerListens(), false, 'the broker is down');
     await sleep(HOLD_MS);
     const lifting = Date.now();
-    infra('kafka-up');
+    await broker.start();
     const back = Date.now();
     t.diagnostic(`broker restart took ${back - lifting} ms`);
     const key = await publishEvent();

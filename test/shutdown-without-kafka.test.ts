@@ -1,32 +1,26 @@
 // Every Kafka-using service (content, timeline, activity, search) stops within its grace when
-// Kafka is gone: each runs as its own process with a live producer or consumer, the broker of
-// this run is stopped (infra.sh kafka-down), and SIGTERM must end each process before Kubernetes
+// Kafka is gone: each runs as its own process with a live producer or consumer, their broker (one
+// of the test's own, on free ports: bench/drills/infra.ts) is stopped, and SIGTERM must end each process before Kubernetes
 // would SIGKILL it — terminationGracePeriodSeconds minus the preStop sleep (mesh/src/policy.ts).
 // Without the services' bounded Kafka stops, kafkajs retries the commit, the group leave and the
 // disconnect: with search's stopWithin (services/search/src/adapters/index-consumer.ts) replaced by
 // a plain stop() + disconnect(), search took 35 s and this test fails; so does timeline without its
-// own (fanout-consumer.ts: still running at 15 s). The broker is started again afterwards
-// (kafka-up), on the port of KAFKA_BROKERS, so the rest of the run keeps its Kafka. Test files run
-// one at a time.
+// own (fanout-consumer.ts: still running at 15 s). A broker of its own, not the run's: infra.sh
+// cannot stop a broker another checkout started, and the test would then test nothing.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { LIFECYCLE, terminationGraceSeconds } from '../mesh/src/policy.ts';
+import { createKafka } from '../bench/drills/infra.ts';
 import { spawnService, TEST_DATABASE_URL, type ServiceName, type SpawnedService } from './support/spawn-service.ts';
 
-const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const kafkaPort = Number(BROKERS[0]?.split(':')[1] ?? 9092);
-const infraSh = fileURLToPath(new URL('../infra/infra.sh', import.meta.url));
-/** infra.sh acts on the broker of this run: its port from KAFKA_BROKERS, its controller next to it. */
-const infra = (command: 'kafka-down' | 'kafka-up') =>
-  execFileSync('bash', [infraSh, command], {
-    stdio: 'ignore',
-    timeout: 120_000,
-    env: { ...process.env, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: process.env.KAFKA_CONTROLLER_PORT ?? String(kafkaPort + 1) },
-  });
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const broker = await createKafka(repoRoot, join(repoRoot, '.run', 'tests'));
+await broker.start();
+const BROKERS = [broker.brokers];
 const GRACE_AFTER_SIGTERM_MS = (terminationGraceSeconds() - LIFECYCLE.preStopSeconds) * 1000;
 const READ_URL = TEST_DATABASE_URL.replace('postgres://postgres@', 'postgres://dailyfeed_timeline_ro@');
 
@@ -64,15 +58,11 @@ describe('shutdown with Kafka gone', () => {
 
   after(async () => {
     await Promise.all(services.map((s) => s.kill()));
-    infra('kafka-up');
-    const up = new Kafka({ clientId: `shutdown-test-${id}-cleanup`, brokers: BROKERS, logLevel: logLevel.NOTHING }).admin();
-    await up.connect();
-    await up.deleteTopics({ topics: [`${prefix}${day(new Date())}`] }).catch(() => undefined);
-    await up.disconnect();
+    await broker.dispose();
   });
 
   it(`when Kafka is down and each service gets SIGTERM, then each exits within its grace (${GRACE_AFTER_SIGTERM_MS / 1000} s after SIGTERM)`, async (t) => {
-    infra('kafka-down');
+    await broker.stop();
     // As Kubernetes does, a process still running when the grace is over is SIGKILLed (its exit
     // code is then null), so a hang fails the test after the grace instead of after the hang.
     const took = await Promise.all(

@@ -11,10 +11,22 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
 import { client, dataOf, eventually, refreshCookieOf, signupBody, tokenOf, uniqueHandle } from '../gateway/test/support/http-client.ts';
 import { freePort, spawnService, type SpawnedService } from './support/spawn-service.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Commits offsets at the end of every existing activity day topic for `groupId` (before it has members). */
+async function startGroupAtTheEnd(groupId: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'tracing-test', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    for (const topic of (await admin.listTopics()).filter((t) => t.startsWith('member-activity-'))) await admin.resetOffsets({ groupId, topic, earliest: false });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 interface ExportedSpan {
   readonly service: string;
@@ -67,7 +79,12 @@ describe('tracing: one request, one trace across every hop', () => {
     services.push(member);
     const content = await spawnService('content', { ...otel, MEMBER_ADDR: member.address });
     services.push(content);
-    const activity = await spawnService('activity', { ...otel, MEMBER_ADDR: member.address, KAFKA_CONSUMER_GROUP: `trace-${randomUUID()}` });
+    // A new consumer group reads its day topics from the beginning: on a broker that has served a
+    // day of other runs that is a backlog far longer than the test waits. The group starts at their
+    // ends instead, so the traced post is among the first events it reads.
+    const group = `trace-${randomUUID()}`;
+    await startGroupAtTheEnd(group);
+    const activity = await spawnService('activity', { ...otel, MEMBER_ADDR: member.address, KAFKA_CONSUMER_GROUP: group });
     services.push(activity);
     const httpPort = await freePort();
     gatewayLog = join(ROOT, '.run/logs', `test-gateway-trace-${httpPort}.log`);
