@@ -71,6 +71,18 @@ describe('content-svc outbox completer', () => {
     assert.deepEqual(await states(), { COMPLETED: 3 });
   });
 
+  it('when marking fails (PostgreSQL unreachable), then nothing throws, the failure is logged and the rows stay PENDING for the relay', async () => {
+    await sql('delete from content.outbox where message_key = ?', [tag]);
+    const ids = await pendingRows(2);
+    const unreachable = { query: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })) } as unknown as pg.Pool;
+    const warnings: string[] = [];
+    const completer = createCompleter(unreachable, { warn: (_obj, msg) => warnings.push(msg), error: () => undefined });
+    completer.add(ids);
+    await completer.close();
+    assert.equal(warnings.length, 1, 'one warning for the failed flush');
+    assert.deepEqual(await states(), { PENDING: 2 }, 'the relay will send them again');
+  });
+
   it('when the relaxed pool commits, then it does not wait for the WAL flush (synchronous_commit off)', async () => {
     const [row] = (await db.relaxed.query<{ synchronous_commit: string }>('show synchronous_commit')).rows;
     assert.equal(row?.synchronous_commit, 'off');
