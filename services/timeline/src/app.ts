@@ -11,7 +11,7 @@ import { withAuthorCache } from './adapters/author-cache.ts';
 import { createCommentsReader } from './adapters/comments-reader.ts';
 import { createFanoutConsumer } from './adapters/fanout-consumer.ts';
 import { createFeedStore } from './adapters/feed-store.ts';
-import { createFollowingCache } from './adapters/following-cache.ts';
+import { createFollowingLookup } from './adapters/following-cache.ts';
 import { createHealth } from './adapters/health.ts';
 import { closeAll, drain, listen } from './adapters/lifecycle.ts';
 import { connectMemberDirectory, type AuthenticatedCaller } from './adapters/member-client.ts';
@@ -57,7 +57,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
     log,
   });
   const members = withAuthMemory(
-    withAuthorCache(connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry)), config.AUTHOR_CACHE_TTL_MS, (result, n) => metrics.authorCache(result, n)),
+    withAuthorCache(
+      connectMemberDirectory(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry)),
+      config.AUTHOR_CACHE_TTL_MS,
+      authMemory.facts,
+      (result, n) => metrics.authorCache(result, n),
+    ),
     authMemory,
   );
   const activity = createActivityPublisher(kafka.kafka, log, (outcome) => metrics.activityEvent(outcome), nowNanos);
@@ -90,7 +95,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     followFeed: createFollowFeed({ posts, feeds, metrics, log, cap: config.FEED_CAP, now: Date.now }),
     comments: createCommentsReader(db),
     members,
-    followings: createFollowingCache(redis, config.FOLLOWING_CACHE_TTL_MS),
+    followingIds: createFollowingLookup(redis, config.FOLLOWING_CACHE_TTL_MS, authMemory.facts, members, (result) => metrics.feedCache('following_ids', result)),
     views: createViewCounter(redis),
     activity,
     metrics,

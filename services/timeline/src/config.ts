@@ -27,14 +27,14 @@ const schema = z.object({
     .min(0)
     .max(60_000)
     .default(3000)
-    .describe('How long a following list is cached in Redis for the follow feed; bounds how late a new follow shows. 0 disables.'),
+    .describe("How long a following list is cached in Redis for the follow feed while member-svc's revocation channel is not heard (while it is, lists are remembered in process and dropped on each follow or unfollow); bounds how late a new follow shows then. 0 disables."),
   AUTHOR_CACHE_TTL_MS: z.coerce
     .number()
     .int()
     .min(0)
     .max(300_000)
     .default(10_000)
-    .describe("How long author summaries (name, handle, avatar) are cached in process; bounds how late a profile edit shows on posts. 0 disables."),
+    .describe("How long author summaries (name, handle, avatar) are cached in process while member-svc's revocation channel is not heard (while it is, they are remembered and dropped on each profile change); bounds how late a profile edit shows on posts then. 0 disables."),
   AUTH_MEMORY_ENTRIES: z.coerce
     .number()
     .int()

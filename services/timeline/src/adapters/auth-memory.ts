@@ -3,6 +3,11 @@
 // adapters/revocation-publisher.ts) is heard, and never past the token's expiry. Refusals are
 // never remembered. Only timeline-svc (the read path) remembers; content-svc asks on every write.
 //
+// Under the same conditions it remembers facts about a member that member-svc reads straight
+// from PostgreSQL (`facts`: the following list, the author summary). member-svc publishes a
+// 'member' message for both sides of every follow and unfollow and for every profile change, so
+// such a message drops the member's facts; FACTS_TTL_MS is only a backstop.
+//
 // Forgets everything (and asks member-svc on every call until the channel is healthy again) when:
 //   - the subscriber connection closes (it resubscribes by itself; messages sent meanwhile are lost),
 //   - a publisher's sequence number skips (a message was lost, or member-svc failed to publish),
@@ -20,6 +25,7 @@ import { Counter, type Registry } from 'prom-client';
 export const REVOCATION_CHANNEL = 'dailyfeed:member:revocations';
 const SILENCE_MS = 750;
 const QUARANTINE_MS = 3000;
+const FACTS_TTL_MS = 300_000;
 
 /** What a remembered answer is about, so that revocations find it. */
 export interface AnswerFacts {
@@ -28,9 +34,22 @@ export interface AnswerFacts {
   readonly expiresAt: Date | undefined;
 }
 
+/** What the read path remembers about a member besides answers: shelves of one value per member. */
+export type FactShelf = 'following' | 'author';
+
+export interface MemberFacts {
+  /** True while the revocation channel is heard: only then are facts recalled or kept. */
+  heard(): boolean;
+  /** Taken before asking member-svc; keep() with it stores nothing if a message arrived meanwhile. */
+  mark(): number;
+  recall<V>(shelf: FactShelf, memberId: string): { readonly value: V } | undefined;
+  keep(shelf: FactShelf, memberId: string, value: unknown, since: number): void;
+}
+
 export interface AuthMemory<T> {
   /** The remembered answer for this token (and variant of the question), or ask() and maybe remember it. */
   through(authorization: string, variant: string, ask: () => Promise<T>): Promise<T>;
+  readonly facts: MemberFacts;
   close(): Promise<void>;
 }
 
@@ -43,8 +62,8 @@ export interface AuthMemoryOptions<T> {
   readonly log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
-interface Entry<T> {
-  readonly answer: T;
+interface Entry {
+  readonly answer: unknown;
   readonly tags: readonly string[];
 }
 
@@ -79,16 +98,17 @@ function parse(raw: string): Message | undefined {
 export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log }: AuthMemoryOptions<T>): AuthMemory<T> {
   const counter = new Counter({
     name: 'dailyfeed_auth_memory_total',
-    help: 'Authenticate answers: remembered (hit), asked of member-svc (miss), and times everything was forgotten (forget, by cause).',
+    help: 'Authenticate answers (cause "") and member facts (cause following or author): remembered (hit), asked of member-svc (miss); and times everything was forgotten (forget, by cause).',
     labelNames: ['result', 'cause'],
     registers: [registry],
   });
   if (maxEntries === 0) {
-    return { through: (_a, _v, ask) => (counter.inc({ result: 'miss', cause: '' }), ask()), close: async () => undefined };
+    const none: MemberFacts = { heard: () => false, mark: () => 0, recall: () => undefined, keep: () => undefined };
+    return { through: (_a, _v, ask) => (counter.inc({ result: 'miss', cause: '' }), ask()), facts: none, close: async () => undefined };
   }
   // tag ("j:<jti>", "m:<member>", "k:<kid>") -> keys of the entries it names.
   const index = new Map<string, Set<string>>();
-  const entries = new LRUCache<string, Entry<T>>({
+  const entries = new LRUCache<string, Entry>({
     max: maxEntries,
     dispose: (entry, key) => {
       for (const tag of entry.tags) {
@@ -160,6 +180,15 @@ export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log
     log.warn({}, 'revocation channel: lost; asking member-svc on every call until it is back');
   });
 
+  const store = (key: string, answer: unknown, tags: readonly string[], ttl: number): void => {
+    entries.set(key, { answer, tags }, { ttl });
+    for (const tag of tags) {
+      let keys = index.get(tag);
+      if (!keys) index.set(tag, (keys = new Set()));
+      keys.add(key);
+    }
+  };
+
   const remember = (key: string, token: string, answer: T, now: number): void => {
     const f = facts(answer);
     const until = quarantine.get(f.memberId);
@@ -169,13 +198,21 @@ export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log
     }
     const ttl = (f.expiresAt?.getTime() ?? 0) - now;
     if (ttl <= 0) return;
-    const tags = [`j:${f.jti}`, `m:${f.memberId}`, `k:${kidOf(token)}`];
-    entries.set(key, { answer, tags }, { ttl });
-    for (const tag of tags) {
-      let keys = index.get(tag);
-      if (!keys) index.set(tag, (keys = new Set()));
-      keys.add(key);
-    }
+    store(key, answer, [`j:${f.jti}`, `m:${f.memberId}`, `k:${kidOf(token)}`], ttl);
+  };
+
+  const memberFacts: MemberFacts = {
+    heard: () => usable(Date.now()),
+    mark: () => generation,
+    recall<V>(shelf: FactShelf, memberId: string) {
+      if (!usable(Date.now())) return undefined;
+      const hit = entries.get(`${shelf}:${memberId}`);
+      counter.inc({ result: hit ? 'hit' : 'miss', cause: shelf });
+      return hit ? { value: hit.answer as V } : undefined;
+    },
+    keep(shelf, memberId, value, since) {
+      if (since === generation && usable(Date.now())) store(`${shelf}:${memberId}`, value, [`m:${memberId}`], FACTS_TTL_MS);
+    },
   };
 
   return {
@@ -185,7 +222,7 @@ export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log
         const hit = entries.get(key);
         if (hit) {
           counter.inc({ result: 'hit', cause: '' });
-          return hit.answer;
+          return hit.answer as T;
         }
       }
       counter.inc({ result: 'miss', cause: '' });
@@ -195,6 +232,7 @@ export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log
       if (generation === before && usable(now)) remember(key, authorization.replace(/^Bearer\s+/i, ''), answer, now);
       return answer;
     },
+    facts: memberFacts,
     async close() {
       subscribed = false;
       entries.clear();

@@ -44,20 +44,11 @@ export function createFeedHandlers(deps: ReadDeps): FeedHandlers {
     return { ...rows, content };
   };
 
-  const followingIdsOf = async (caller: Caller): Promise<string[]> => {
-    const cached = await deps.followings.get(caller.memberId);
-    deps.metrics.feedCache('following_ids', cached.result);
-    if (cached.ids !== undefined) return cached.ids;
-    const ids = await deps.members.followingIds(caller.memberId, caller.fwd);
-    await deps.followings.put(caller.memberId, ids);
-    return ids;
-  };
-
   return {
     async listFollowingPosts(req, ctx) {
       const page = pageRequestOrThrow(req.page, req.size, 20);
       const caller = await callerOrThrow(ctx, deps.members);
-      return feedPage('following', caller, page, (c) => deps.followFeed(c.memberId, followingIdsOf(c), page));
+      return feedPage('following', caller, page, (c) => deps.followFeed(c.memberId, deps.followingIds(c.memberId, c.fwd), page));
     },
     async listMostCommentedPosts(req, ctx) {
       const page = pageRequestOrThrow(req.page, req.size, 20);

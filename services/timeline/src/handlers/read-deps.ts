@@ -1,7 +1,7 @@
 // Everything the read handlers need, passed in by the composition root (app.ts).
 import type { ActivityPublisher } from '../adapters/activity-publisher.ts';
 import type { CommentsReader } from '../adapters/comments-reader.ts';
-import type { FollowingCache } from '../adapters/following-cache.ts';
+import type { FollowingLookup } from '../adapters/following-cache.ts';
 import type { MemberDirectory } from '../adapters/member-client.ts';
 import type { ReadMetrics } from '../adapters/metrics.ts';
 import type { PostsReader } from '../adapters/posts-reader.ts';
@@ -16,7 +16,7 @@ export interface ReadDeps {
   readonly posts: PostsReader;
   readonly comments: CommentsReader;
   readonly members: MemberDirectory;
-  readonly followings: FollowingCache;
+  readonly followingIds: FollowingLookup;
   readonly followFeed: FollowFeed;
   readonly views: ViewCounter;
   readonly activity: ActivityPublisher;
