@@ -56,6 +56,14 @@ export type FollowFeed = (memberId: string, followingIds: Promise<readonly strin
 
 export function createFollowFeed(deps: FollowFeedDeps): FollowFeed {
   const { posts, feeds, metrics, cap } = deps;
+  // A remembered following list is the same array from read to read (adapters/following-cache.ts),
+  // so its fingerprint (a sort and a hash of ~100 ids) and its set are computed once per list.
+  const derived = new WeakMap<readonly string[], { readonly fp: string; readonly set: ReadonlySet<string> }>();
+  const derive = (ids: readonly string[]): { readonly fp: string; readonly set: ReadonlySet<string> } => {
+    let d = derived.get(ids);
+    if (d === undefined) derived.set(ids, (d = { fp: followingFingerprint(ids), set: new Set(ids) }));
+    return d;
+  };
 
   /** Builds a list (a member's feed or a heavy author's posts) from PostgreSQL and stores it. */
   const rebuild = async (kind: ListKind, owner: string, authorIds: readonly string[], fp: string): Promise<StoredList> => {
@@ -112,8 +120,7 @@ export function createFollowFeed(deps: FollowFeedDeps): FollowFeed {
     const followingIds = await followingPromise;
     if (followingIds.length === 0) return [];
     if (end > cap) return fromDatabase(followingIds, page);
-    const fp = followingFingerprint(followingIds);
-    const following = new Set(followingIds);
+    const { fp, set: following } = derive(followingIds);
     try {
       for (let round = 1; ; round += 1) {
         const [loaded] = round === 1 && readAhead ? await readAhead : await feeds.load('feed', [memberId], 0, end - 1);
