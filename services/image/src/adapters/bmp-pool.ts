@@ -11,6 +11,7 @@ import type { DecodeReply, DecodeRequest } from './bmp-worker.ts';
 import type { ImageBounds, ProcessedImage } from './png-renditions.ts';
 
 export interface BmpPool {
+  /** Takes `bytes` over: when they fill their own buffer it is moved to a worker, leaving them empty. */
   render(bytes: Uint8Array, maxPixels: number, signal: AbortSignal): Promise<ProcessedImage>;
   close(): Promise<void>;
 }
@@ -75,8 +76,10 @@ export function createBmpPool(size: number, bounds: ImageBounds): BmpPool {
         worker.on('message', onMessage);
         worker.on('error', onError);
         signal.addEventListener('abort', onAbort, { once: true });
-        // The bytes are copied (they may share a pooled buffer); the PNGs come back transferred.
-        worker.postMessage({ bytes, maxPixels } satisfies DecodeRequest);
+        // An upload's own buffer is handed over without a copy (a bomb is megabytes, copied on the
+        // event loop); one that shares a pooled buffer (small uploads) is copied. The PNGs come
+        // back transferred.
+        worker.postMessage({ bytes, maxPixels } satisfies DecodeRequest, ownsItsBuffer(bytes) ? [bytes.buffer] : []);
       });
     },
     async close() {
@@ -85,6 +88,11 @@ export function createBmpPool(size: number, bounds: ImageBounds): BmpPool {
       idle.length = 0;
     },
   };
+}
+
+/** True when `bytes` is the whole of a plain (transferable) ArrayBuffer, not a slice of a pool. */
+function ownsItsBuffer(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 }
 
 function failureOf(reason: string, message: string, maxPixels: number): Error {

@@ -2,12 +2,12 @@
 // two PNGs here too, off image-svc's event loop (libvips blocks the loop of the thread that
 // hands it raw pixels). Only the small PNGs go back, transferred without a copy. A domain
 // failure crosses the thread boundary as its reason; the pool turns it back into the error.
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { decodeBmpOrThrow } from '../domain/bmp-decoder.ts';
 import { DomainError } from '../domain/errors.ts';
 import { renderPngsOrThrow, type ImageBounds, type ProcessedImage } from './png-renditions.ts';
+import { lowerLibvipsThreads, lowerOwnPriority } from './thread-priority.ts';
 
 export interface DecodeRequest {
   readonly bytes: Uint8Array;
@@ -21,15 +21,11 @@ export type DecodeReply =
 const port = parentPort;
 if (!port) throw new Error('bmp-worker.ts runs only as a worker thread');
 const bounds = workerData as ImageBounds;
-// On Linux a nice value belongs to one thread (pid 0 = the calling thread), and threads libvips
-// starts from here inherit it: decoding yields the CPU to the event loop, so health checks and
-// small calls stay fast while the cores are busy with a bomb. Elsewhere it may apply to the
-// whole process or be refused; then the loop is merely not favoured.
-try {
-  setPriority(10);
-} catch {
-  // not permitted here: decoding still runs off the loop
-}
+// Decoding yields the cores to image-svc's event loop (thread-priority.ts): this thread, and
+// while a render runs, the libvips threads doing its resizing and PNG encoding.
+lowerOwnPriority();
+/** How often a render looks for libvips threads started since its last look (they start at nice 0). */
+const LOWER_EVERY_MS = 10;
 
 port.on('message', ({ bytes, maxPixels }: DecodeRequest) => {
   void render(bytes, maxPixels).then((reply) => {
@@ -40,7 +36,11 @@ port.on('message', ({ bytes, maxPixels }: DecodeRequest) => {
 async function render(bytes: Uint8Array, maxPixels: number): Promise<DecodeReply> {
   try {
     const raw = decodeBmpOrThrow(bytes, maxPixels);
-    const pngs = await renderPngsOrThrow(sharp(raw.pixels, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }), bounds, maxPixels);
+    lowerLibvipsThreads();
+    const lowering = setInterval(lowerLibvipsThreads, LOWER_EVERY_MS);
+    const pngs = await renderPngsOrThrow(sharp(raw.pixels, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }), bounds, maxPixels).finally(() =>
+      clearInterval(lowering),
+    );
     // Own copies, so their whole buffers can be transferred (sharp's may be slices of a larger one).
     return { ok: true, image: { ...pngs.image, data: Uint8Array.from(pngs.image.data) }, thumbnail: { ...pngs.thumbnail, data: Uint8Array.from(pngs.thumbnail.data) } };
   } catch (err: unknown) {

@@ -18,7 +18,10 @@ import { renderPngsOrThrow, type ImageBounds, type ProcessedImage } from './png-
 
 export type { ProcessedImage } from './png-renditions.ts';
 
-/** `signal` ends when the caller leaves or its deadline passes: queued or running work is dropped. */
+/**
+ * `signal` ends when the caller leaves or its deadline passes: queued or running work is dropped.
+ * The bytes are taken over: a BMP's may be moved to a worker thread, so read nothing from them after.
+ */
 export type ImageProcessor = (bytes: Uint8Array, format: ImageFormat, signal: AbortSignal) => Promise<ProcessedImage>;
 
 export interface ProcessorDeps {

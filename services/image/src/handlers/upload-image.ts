@@ -48,6 +48,8 @@ export const STORED_CONTENT_TYPE = 'image/png';
 export function createUploadImage(deps: UploadDeps): UploadImage {
   const upload = async (cmd: UploadCommand): Promise<UploadResult & { outcome: 'stored' | 'replayed' }> => {
     const format = checkUploadOrThrow({ bytes: cmd.bytes, contentType: cmd.contentType }, deps.maxUploadBytes);
+    // Read now: decoding may take the bytes over (a BMP's buffer moves to a worker thread).
+    const uploadBytes = cmd.bytes.length;
     const attempt: UploadAttempt | undefined =
       cmd.idempotencyKey === undefined
         ? undefined
@@ -80,7 +82,7 @@ export function createUploadImage(deps: UploadDeps): UploadImage {
           kind: cmd.kind,
           sourceFormat: format,
           contentType: STORED_CONTENT_TYPE,
-          uploadBytes: cmd.bytes.length,
+          uploadBytes,
           imageBytes: image.data.length,
           thumbnailBytes: thumbnail.data.length,
           width: image.width,
@@ -100,7 +102,7 @@ export function createUploadImage(deps: UploadDeps): UploadImage {
     }
     deps.metrics.storedBytes(cmd.kind, image.data.length + thumbnail.data.length);
     deps.log.info(
-      { imageId, kind: cmd.kind, owner: cmd.ownerMemberId, filename: cmd.filename.slice(0, 200), format, uploadBytes: cmd.bytes.length, width: image.width, height: image.height },
+      { imageId, kind: cmd.kind, owner: cmd.ownerMemberId, filename: cmd.filename.slice(0, 200), format, uploadBytes, width: image.width, height: image.height },
       'image stored',
     );
     return { imageId, claim: claim?.claim, outcome: 'stored' };
