@@ -16,6 +16,9 @@ import {
 import { DomainError, type FailureKind } from '../domain/errors.ts';
 import type { CallPolicy } from './call-policy.ts';
 
+/** No Error (a V8 stack capture) per call to remember the caller: see patches/@grpc+grpc-js+1.14.7.patch. */
+const NO_CALLER_STACKS = { 'grpc-node.caller_stack_traces': 0 };
+
 export interface Caller {
   readonly memberId: string;
   readonly refreshNeeded: boolean;
@@ -39,7 +42,7 @@ const passThrough: Partial<Record<Code, FailureKind>> = {
 };
 
 export function connectMemberDirectory(address: string, timeoutMs: number, channelOptions: Record<string, string>, policy: CallPolicy): MemberDirectory {
-  const client = new MemberServiceClient(address, credentials.createInsecure(), channelOptions);
+  const client = new MemberServiceClient(address, credentials.createInsecure(), { ...channelOptions, ...NO_CALLER_STACKS });
   const forward = (incoming: Metadata): Metadata => {
     const outgoing = new Metadata();
     for (const key of FORWARDED) {

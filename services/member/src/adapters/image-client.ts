@@ -8,6 +8,9 @@ import { ImageServiceClient } from '@dailyfeed/gen/image/v1/image';
 import type { CallPolicy } from './call-policy.ts';
 import { DomainError, validationError } from '../domain/errors.ts';
 
+/** No Error (a V8 stack capture) per call to remember the caller: see patches/@grpc+grpc-js+1.14.7.patch. */
+const NO_CALLER_STACKS = { 'grpc-node.caller_stack_traces': 0 };
+
 export type ImageCleanupOutcome = 'deleted' | 'failed' | 'skipped';
 
 export interface ImageCleaner {
@@ -28,7 +31,7 @@ export interface ImageCleanerOptions {
 }
 
 export function createImageCleaner({ address, timeoutMs, log, channelOptions = {}, policy }: ImageCleanerOptions): ImageCleaner {
-  const client = new ImageServiceClient(address, credentials.createInsecure(), channelOptions);
+  const client = new ImageServiceClient(address, credentials.createInsecure(), { ...channelOptions, ...NO_CALLER_STACKS });
   return {
     deleteImages(urls, authorization) {
       if (urls.length === 0) return Promise.resolve('skipped');

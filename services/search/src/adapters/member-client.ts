@@ -16,6 +16,9 @@ import { DomainError } from '../domain/errors.ts';
 import type { CallPolicy } from './call-policy.ts';
 import { downstream, forwardedMetadata } from './downstream-call.ts';
 
+/** No Error (a V8 stack capture) per call to remember the caller: see patches/@grpc+grpc-js+1.14.7.patch. */
+const NO_CALLER_STACKS = { 'grpc-node.caller_stack_traces': 0 };
+
 const FOLLOWER_CONCURRENCY = 16;
 
 export interface MemberDirectory {
@@ -27,7 +30,7 @@ export interface MemberDirectory {
 }
 
 export function connectMemberDirectory(address: string, timeoutMs: number, channelOptions: Record<string, string>, policy: CallPolicy): MemberDirectory {
-  const client = new MemberServiceClient(address, credentials.createInsecure(), channelOptions);
+  const client = new MemberServiceClient(address, credentials.createInsecure(), { ...channelOptions, ...NO_CALLER_STACKS });
   const member = downstream('member-svc', 'MEMBER_API_CONNECTION_ERROR', timeoutMs, policy);
   const followerTotal = async (memberId: string, incoming: Metadata): Promise<number> => {
     const res = await member.call<ListFollowerIdsResponse>(incoming, (md, opts, cb) =>

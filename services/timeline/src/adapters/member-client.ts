@@ -11,6 +11,9 @@ import { DomainError } from '../domain/errors.ts';
 import type { CallPolicy } from './call-policy.ts';
 import type { AuthorSummary } from '../domain/reads.ts';
 
+/** No Error (a V8 stack capture) per call to remember the caller: see patches/@grpc+grpc-js+1.14.7.patch. */
+const NO_CALLER_STACKS = { 'grpc-node.caller_stack_traces': 0 };
+
 /** What a call forwards to member-svc. */
 export interface Forwarded {
   readonly authorization: string | undefined;
@@ -40,6 +43,7 @@ type Callback<Res> = (err: ServiceError | null, res: Res) => void;
 export function connectMemberDirectory(address: string, deadlineMs: number, channelOptions: Record<string, string>, policy: CallPolicy): MemberDirectory {
   const client = new MemberServiceClient(address, credentials.createInsecure(), {
     ...channelOptions,
+    ...NO_CALLER_STACKS,
     'grpc.keepalive_time_ms': 60_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });
