@@ -104,20 +104,16 @@ describe('auth memory: revocations pushed by member-svc', () => {
     );
   const both = async (token: string) => [await readTimeline(token), await writeContent(token)];
 
-  /**
-   * timeline-svc's remembered-answer counter (content-svc remembers nothing): Authenticate answers,
-   * or with `cause` the member facts ('following', 'author'); forgets are counted by cause.
-   */
-  const counter = async (result: 'hit' | 'miss' | 'forget', cause = ''): Promise<number> => {
+  /** A counter of timeline-svc's: the sum of its lines whose labels include every `labels` pair. */
+  const metric = async (name: string, labels: Record<string, string>): Promise<number> => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
     let sum = 0;
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('dailyfeed_auth_memory_total{') || !line.includes(`result="${result}"`)) continue;
-      if (result !== 'forget' && !line.includes(`cause="${cause}"`)) continue;
-      sum += Number(line.split(' ').pop());
-    }
+    for (const line of text.split('\n')) if (line.startsWith(`${name}{`) && wanted.every((w) => line.includes(w))) sum += Number(line.split(' ').pop());
     return sum;
   };
+  /** timeline-svc's remembered-answer counter (content-svc remembers nothing). */
+  const counter = (result: 'hit' | 'miss' | 'forget'): Promise<number> => metric('dailyfeed_auth_memory_total', { result });
   const hits = () => counter('hit');
 
   /** Remembers the token in timeline-svc (asked once, then answered from memory). */
@@ -201,9 +197,10 @@ describe('auth memory: revocations pushed by member-svc', () => {
     const remembered = async (): Promise<void> => {
       for (let attempt = 0; ; attempt += 1) {
         await feed();
-        const before = await counter('hit', 'following');
+        const following = { cache: 'following_ids', result: 'hit' };
+        const before = await metric('dailyfeed_feed_cache_total', following);
         await feed();
-        if ((await counter('hit', 'following')) === before + 1) return;
+        if ((await metric('dailyfeed_feed_cache_total', following)) === before + 1) return;
         assert.ok(attempt < 5, 'the following list is answered from memory');
       }
     };

@@ -98,7 +98,7 @@ function parse(raw: string): Message | undefined {
 export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log }: AuthMemoryOptions<T>): AuthMemory<T> {
   const counter = new Counter({
     name: 'dailyfeed_auth_memory_total',
-    help: 'Authenticate answers (cause "") and member facts (cause following or author): remembered (hit), asked of member-svc (miss); and times everything was forgotten (forget, by cause).',
+    help: 'Authenticate answers: remembered (hit), asked of member-svc (miss), and times everything was forgotten (forget, by cause).',
     labelNames: ['result', 'cause'],
     registers: [registry],
   });
@@ -206,8 +206,8 @@ export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log
     mark: () => generation,
     recall<V>(shelf: FactShelf, memberId: string) {
       if (!usable(Date.now())) return undefined;
+      // Counted by the caller (feed cache and author cache metrics): a page recalls ~20 authors.
       const hit = entries.get(`${shelf}:${memberId}`);
-      counter.inc({ result: hit ? 'hit' : 'miss', cause: shelf });
       return hit ? { value: hit.answer as V } : undefined;
     },
     keep(shelf, memberId, value, since) {
