@@ -127,6 +127,13 @@ describe('timeline-svc follow feed and member feeds', () => {
     );
   });
 
+  it("when a member reads an author's posts, then each carries the reader's own liked flag (read with the page)", async () => {
+    const byCarol = await rpc(h.timeline.listAuthorPosts.bind(h.timeline), { authorId: carol.id, page: 0, size: 0 }, bearer(reader.token));
+    assert.deepEqual(byCarol.content.map((p) => [p.id, p.liked]), [[posts.c2, false], [posts.c1, true]]);
+    const byBob = await rpc(h.timeline.listAuthorPosts.bind(h.timeline), { authorId: bob.id, page: 0, size: 0 }, bearer(dave.token));
+    assert.deepEqual(byBob.content.map((p) => [p.id, p.liked]), [[posts.b2, true], [posts.b1, false]]);
+  });
+
   it('when size is above 100 or page is negative, then the call fails with VALIDATION_FAILED naming the field', async () => {
     await assert.rejects(feed(reader, 0, 101), failsWith(Code.INVALID_ARGUMENT, 'VALIDATION_FAILED', { field: 'size' }));
     await assert.rejects(feed(reader, -1, 10), failsWith(Code.INVALID_ARGUMENT, 'VALIDATION_FAILED', { field: 'page' }));

@@ -25,7 +25,8 @@ export interface PostsReader {
   /** Visible posts among the ids, newest first. */
   byIds(ids: readonly string[]): Promise<PostRow[]>;
   recent(page: PageRequest): Promise<PostRow[]>;
-  byAuthor(authorId: string, page: PageRequest): Promise<PostRow[]>;
+  /** With `viewerId`, each row carries whether that member likes it (read in the same statement). */
+  byAuthor(authorId: string, page: PageRequest, viewerId?: string): Promise<PostRow[] | LikedPostRow[]>;
   /** Posts of any of the authors, newest first (the follow feed). */
   byAuthors(authorIds: readonly string[], page: PageRequest): Promise<PostRow[]>;
   /**
@@ -64,7 +65,14 @@ export function createPostsReader(db: ReadDb): PostsReader {
       return db.query<PostRow>(`select ${COLUMNS} from content.posts p where p.id = any($1::bigint[]) and not p.is_deleted order by ${NEWEST_FIRST}`, [ids]);
     },
     recent: (page) => list('', NEWEST_FIRST, [], page),
-    byAuthor: (authorId, page) => list('and p.author_id = $1', NEWEST_FIRST, [authorId], page),
+    byAuthor(authorId, page, viewerId) {
+      if (viewerId === undefined) return list('and p.author_id = $1', NEWEST_FIRST, [authorId], page);
+      return db.query<LikedPostRow>(
+        `select ${COLUMNS}, exists (select 1 from content.post_likes l where l.post_id = p.id and l.member_id = $2) as liked
+         from content.posts p where not p.is_deleted and p.author_id = $1 order by ${NEWEST_FIRST} limit $3 offset $4`,
+        [authorId, viewerId, String(page.limit), String(page.offset)],
+      );
+    },
     async byAuthors(authorIds, page) {
       if (authorIds.length === 0) return [];
       // A k-way merge inside PostgreSQL: for each followed author, an index-only walk of

@@ -8,8 +8,15 @@ import { DomainError } from '../domain/errors.ts';
 
 export type Param = string | number | boolean | Date | null | readonly string[];
 
+/** Statements named by their text (up to this many): beyond it, a new text runs unnamed. */
+const MAX_NAMED = 200;
+
 export interface ReadDb {
-  /** Runs a query; with a `name` it is a prepared statement, parsed and planned once per connection. */
+  /**
+   * Runs a query as a prepared statement, parsed and planned once per connection: named `name`,
+   * or, when it has parameters, by its text (`timeline_auto_N`; the read path's texts are fixed,
+   * so the names stay few). Without parameters it runs as sent (it may hold several statements).
+   */
   query<Row>(text: string, params?: readonly Param[], name?: string): Promise<Row[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -27,8 +34,15 @@ export function connectReadDb(url: string, poolMax: number, statementTimeoutMs: 
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_NAMED) names.set(text, (name = `timeline_auto_${names.size + 1}`));
+    return name;
+  };
   return {
-    async query<Row>(text: string, params: readonly Param[] = [], name?: string) {
+    async query<Row>(text: string, params: readonly Param[] = [], given?: string) {
+      const name = given ?? (params.length > 0 ? nameOf(text) : undefined);
       try {
         const result = await pool.query({ text, values: params as unknown[], ...(name === undefined ? {} : { name }) });
         return result.rows as Row[];

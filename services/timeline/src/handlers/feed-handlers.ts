@@ -69,7 +69,7 @@ export function createFeedHandlers(deps: ReadDeps): FeedHandlers {
     async listMyPosts(req, ctx) {
       const page = pageRequestOrThrow(req.page, req.size, 10);
       const caller = await callerOrThrow(ctx, deps.members);
-      return feedPage('my_posts', caller, page, (c) => deps.posts.byAuthor(c.memberId, page));
+      return feedPage('my_posts', caller, page, (c) => deps.posts.byAuthor(c.memberId, page, c.memberId));
     },
     async listAuthorPosts(req, ctx) {
       const page = pageRequestOrThrow(req.page, req.size, 10);
@@ -78,7 +78,7 @@ export function createFeedHandlers(deps: ReadDeps): FeedHandlers {
       const notFound = () => new DomainError('not-found', 'MEMBER_NOT_FOUND', `member ${req.authorId} does not exist`);
       if (authorId === undefined) throw notFound();
       return feedPage('author_posts', caller, page, async (c) => {
-        const [exists, rows] = await Promise.all([deps.members.exists(authorId, c.fwd), deps.posts.byAuthor(authorId, page)]);
+        const [exists, rows] = await Promise.all([deps.members.exists(authorId, c.fwd), deps.posts.byAuthor(authorId, page, c.memberId)]);
         if (!exists) throw notFound();
         return rows;
       });
