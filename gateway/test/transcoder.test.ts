@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Root, Type } from 'protobufjs';
 import { InputError, messageFromJson } from '../src/domain/json-in.ts';
-import { messageToJson } from '../src/domain/json-out.ts';
+import { messageToJson, timestampJson } from '../src/domain/json-out.ts';
 import { buildRequest, encodeRequest, type HttpInput } from '../src/domain/request-builder.ts';
 import { sessionEffects, shapeResponse } from '../src/domain/response-shape.ts';
 import { buildRouteTable, type RouteSpec } from '../src/domain/route-table.ts';
@@ -142,5 +142,17 @@ describe('transcoding against the real protos', () => {
     assert.equal(shaped.kind, 'raw');
     assert.equal(shaped.kind === 'raw' ? shaped.contentType : '', 'image/png');
     assert.deepEqual(shaped.kind === 'raw' ? [...shaped.data] : [], [137, 80]);
+  });
+});
+
+describe('timestamps', () => {
+  it('when many timestamps are formatted, repeated ones and more than the remembered 50,000 included, then each is its own instant in ISO form', () => {
+    const at = (ms: number) => ({ seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 + 999 });
+    const start = Date.UTC(2025, 10, 2, 9, 15);
+    for (let i = 0; i < 60_000; i += 1) {
+      const ms = start + i * 7_777;
+      assert.equal(timestampJson(at(ms)), new Date(ms).toISOString());
+      if (i % 1000 === 0) assert.equal(timestampJson(at(start)), '2025-11-02T09:15:00.000Z');
+    }
   });
 });
