@@ -173,6 +173,9 @@ function installObservability(app: FastifyInstance, external: Registry | undefin
     return observer;
   };
 
+  // The request line names no header or body, so it skips the logger's redaction paths, which
+  // were 7 of the 12 µs a line cost (measured with the edge's paths); every other line keeps them.
+  const access = app.log.child({}, { redact: [] });
   // A callback hook: it runs on every request and needs no promise.
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -180,7 +183,7 @@ function installObservability(app: FastifyInstance, external: Registry | undefin
     const elapsedMs = reply.elapsedTime;
     observerOf(route, request.method, status).observe(elapsedMs / 1000);
     // One line per request; never headers or bodies (tokens, passwords and emails live there).
-    request.log.info({ method: request.method, route, status, durationMs: Math.round(elapsedMs * 10) / 10, requestId: request.id }, 'request');
+    access.info({ reqId: request.id, method: request.method, route, status, durationMs: Math.round(elapsedMs * 10) / 10, requestId: request.id }, 'request');
     done();
   });
 
