@@ -106,6 +106,9 @@ export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log
     const none: MemberFacts = { heard: () => false, mark: () => 0, recall: () => undefined, keep: () => undefined };
     return { through: (_a, _v, ask) => (counter.inc({ result: 'miss', cause: '' }), ask()), facts: none, close: async () => undefined };
   }
+  // Bound once: every call counts a hit or a miss, and prom-client hashes a label object per inc.
+  const hits = counter.labels({ result: 'hit', cause: '' });
+  const misses = counter.labels({ result: 'miss', cause: '' });
   // tag ("j:<jti>", "m:<member>", "k:<kid>") -> keys of the entries it names.
   const index = new Map<string, Set<string>>();
   const entries = new LRUCache<string, Entry>({
@@ -221,11 +224,11 @@ export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log
       if (usable(Date.now())) {
         const hit = entries.get(key);
         if (hit) {
-          counter.inc({ result: 'hit', cause: '' });
+          hits.inc();
           return hit.answer as T;
         }
       }
-      counter.inc({ result: 'miss', cause: '' });
+      misses.inc();
       const before = generation;
       const answer = await ask();
       const now = Date.now();
