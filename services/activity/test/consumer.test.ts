@@ -89,7 +89,12 @@ describe('activity listener', () => {
     const events = [activityEvent(member, T.MEMBER_ACTIVITY_TYPE_POST_CREATE, 1), poison, activityEvent(member, T.MEMBER_ACTIVITY_TYPE_COMMENT_CREATE, 2)];
     await publish(names.today, events, 3);
     await eventually(async () => ((await countRows(member)).rows === 2 ? true : undefined), 20_000, 'both good events stored');
-    const letters = (await deadLettersOf(names.prefix)).filter((l) => l.message_key === poison.key);
+    // The chunk's rows are inserted before its dead letters (handlers/activity-listener.ts): the
+    // letter may land a moment after the rows are visible.
+    const letters = await eventually(async () => {
+      const found = (await deadLettersOf(names.prefix)).filter((l) => l.message_key === poison.key);
+      return found.length > 0 ? found : undefined;
+    }, 20_000, 'the poison parked');
     assert.equal(letters.length, 1);
     const [letter] = letters;
     assert.equal(letter?.state, 'PARKED');
