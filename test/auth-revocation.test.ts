@@ -186,7 +186,7 @@ describe('auth memory: revocations pushed by member-svc', () => {
     assert.ok(p99(all) <= 1000, report);
   });
 
-  it('when a member follows, unfollows, or an author changes handle, then the follow feed shows it on the next read although lists and authors are remembered (p99 <= 1 s over 30 changes)', async () => {
+  it('when a member follows, unfollows, or an author changes handle, then the follow feed shows it on the next read although lists and authors are remembered (p99 <= 1 s over 30 changes), also with the channel cut', async () => {
     const [reader, author] = [await signup(), await signup()];
     const [readerToken, authorToken] = [await login(reader), await login(author)];
     const created = await call(contentClient.createPost.bind(contentClient), { content: 'followed post' }, bearer(authorToken, randomUUID()));
@@ -223,6 +223,14 @@ describe('auth memory: revocations pushed by member-svc', () => {
     const report = Object.entries(took).map(([kind, xs]) => `${kind} p99 ${p99(xs)} ms max ${Math.max(...xs)} ms`).join('; ');
     console.log(`follow-graph and profile changes -> follow feed: ${report}`);
     assert.ok(p99(all) <= 1000, report);
+
+    // The channel cut: a follow made while the subscriber is reconnecting sends a message nobody
+    // hears; timeline-svc must have forgotten the remembered list, not keep serving it.
+    await remembered();
+    await redis.client('KILL', 'TYPE', 'pubsub');
+    await call(members.follow.bind(members), { memberId: author.id }, bearer(readerToken, randomUUID()));
+    const cut = await elapsedUntil(Date.now(), shows(true, handle));
+    assert.ok(cut <= 1000, `a follow made while the channel was cut showed after ${cut} ms`);
   });
 
   it('when member-svc refuses a token, then the refusal is not remembered: every call asks again', async () => {
