@@ -9,6 +9,7 @@ import { startService, type RunningService } from '../../services/member/src/app
 import { loadConfig } from '../../services/member/src/config.ts';
 import { connectPostgres, migrate } from '../../services/member/src/adapters/postgres.ts';
 import { reasonOf } from './grpc.ts';
+import { TEST_REVOCATION_CHANNEL } from './spawn-service.ts';
 import { Status } from '@dailyfeed/gen/google/rpc/status';
 import { ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
 
@@ -32,6 +33,7 @@ export async function startMemberService(overrides: Record<string, string> = {})
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     LOG_LEVEL: 'silent',
     HEALTH_INTERVAL_MS: '1000',
+    REVOCATION_CHANNEL: TEST_REVOCATION_CHANNEL,
     PASSWORD_SCRYPT_LOG_N: '14',
     IMAGE_ADDR: '127.0.0.1:1',
     IMAGE_TIMEOUT_MS: '500',

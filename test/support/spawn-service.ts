@@ -19,6 +19,13 @@ export const GRPC_CONFIG_FILES = Object.fromEntries(
   ['member', 'content', 'timeline', 'image', 'search', 'activity'].map((t) => [`${t.toUpperCase()}_GRPC_CONFIG_FILE`, join(root, 'mesh/generated/grpc', `${t}.json`)]),
 );
 
+/**
+ * member-svc's revocation channel for the services of this test process. Redis pub/sub ignores
+ * the database number, so test files running at once would otherwise hear each other's member-svc:
+ * heartbeats of a member-svc that another file stops read as silence, its revocations as noise.
+ */
+export const TEST_REVOCATION_CHANNEL = `dailyfeed:member:revocations:test-${process.pid}`;
+
 export type ServiceName = 'member' | 'content' | 'timeline' | 'image' | 'search' | 'activity';
 
 export interface SpawnedService {
@@ -81,6 +88,7 @@ export async function spawnService(name: ServiceName, env: Record<string, string
       PASSWORD_HASH_PER_CLIENT: '0',
       PASSWORD_HASH_QUEUE: '1000',
       PASSWORD_HASH_MAX_WAIT_MS: '20000',
+      REVOCATION_CHANNEL: TEST_REVOCATION_CHANNEL,
       ...GRPC_CONFIG_FILES,
       ...env,
     },

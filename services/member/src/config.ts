@@ -23,6 +23,11 @@ const schema = z.object({
     .default('')
     .describe('File of the resilience profile for calls to image-svc (circuit breaker, client rate limit), read once at boot; the mesh generates it (mesh/generated/resilience/image.json). "" = neither.'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL.'),
+  REVOCATION_CHANNEL: z
+    .string()
+    .min(1)
+    .default('dailyfeed:member:revocations')
+    .describe('Redis pub/sub channel on which revocations and heartbeats are published; every service that remembers Authenticate answers must listen on the same one. Pub/sub ignores the Redis database number, so deployments (or test runs) sharing a Redis server need different channels.'),
   LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce

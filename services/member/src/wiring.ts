@@ -53,7 +53,7 @@ export function createKeyRepo(pg: Postgres, config: Config): SigningKeyRepo {
 export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logger, registry: Registry, clock: () => Date = () => new Date()): Promise<Wiring> {
   const sql = createSql(pg);
   const keyRepo = createKeyRepo(pg, config);
-  const revocations = createRevocationPublisher({ redis, log });
+  const revocations = createRevocationPublisher({ redis, channel: config.REVOCATION_CHANNEL, log });
   const keys = createKeyStore(keyRepo, clock, (kids) => void revocations.revoke('kid', kids));
   const sessionsRepo = createSessionsRepo();
   const images = createImageCleaner({

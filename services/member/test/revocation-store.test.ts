@@ -53,7 +53,7 @@ describe('member-svc: revocations and cached records against lost or racing Redi
 
   it('when a cache fill lands after an invalidation that happened since its lookup, then the old record is not cached', async () => {
     const log = pino({ level: 'silent' });
-    const cache = createMemberCache({ redis, ttlSeconds: 60, localTtlMs: 2000, revocations: createRevocationPublisher({ redis, log }), log });
+    const cache = createMemberCache({ redis, ttlSeconds: 60, localTtlMs: 2000, revocations: createRevocationPublisher({ redis, channel: `dailyfeed:member:revocations:test-${process.pid}`, log }), log });
     const id = String(900_000_000 + Math.floor(Math.random() * 1_000_000));
     const record: MemberRecord = {
       id,

@@ -51,6 +51,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const metrics = createMetrics('timeline');
   const authMemory = createAuthMemory<AuthenticatedCaller>({
     redisUrl: config.REDIS_URL,
+    channel: config.REVOCATION_CHANNEL,
     maxEntries: config.AUTH_MEMORY_ENTRIES,
     facts: (caller) => caller,
     registry: metrics.registry,

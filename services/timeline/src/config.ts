@@ -81,6 +81,11 @@ const schema = z.object({
     .default('')
     .describe('File of the resilience profile for calls to member-svc (circuit breaker, client rate limit), read once at boot; the mesh generates it (mesh/generated/resilience/member.json). "" = neither.'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis URL.'),
+  REVOCATION_CHANNEL: z
+    .string()
+    .min(1)
+    .default('dailyfeed:member:revocations')
+    .describe("member-svc's revocation channel (Redis pub/sub), the same as member-svc's REVOCATION_CHANNEL; Authenticate answers, following lists and authors are remembered only while it is heard."),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')

@@ -15,7 +15,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-export const REVOCATION_CHANNEL = 'dailyfeed:member:revocations';
 /** Listeners treat ~3 missed heartbeats as a lost channel (their SILENCE_MS is 750). */
 export const HEARTBEAT_MS = 200;
 
@@ -30,11 +29,13 @@ export interface RevocationPublisher {
 
 export interface RevocationPublisherDeps {
   readonly redis: Redis;
+  /** The pub/sub channel (config REVOCATION_CHANNEL). */
+  readonly channel: string;
   readonly log: { warn(obj: object, msg: string): void };
   readonly onPublish?: (kind: RevocationKind | 'hb', outcome: 'sent' | 'failed') => void;
 }
 
-export function createRevocationPublisher({ redis, log, onPublish }: RevocationPublisherDeps): RevocationPublisher {
+export function createRevocationPublisher({ redis, channel, log, onPublish }: RevocationPublisherDeps): RevocationPublisher {
   const publisher = randomUUID();
   let seq = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -44,7 +45,7 @@ export function createRevocationPublisher({ redis, log, onPublish }: RevocationP
     seq += 1;
     const message = JSON.stringify({ p: publisher, s: seq, k, v });
     try {
-      await redis.publish(REVOCATION_CHANNEL, message);
+      await redis.publish(channel, message);
       onPublish?.(k, 'sent');
       if (k === 'hb') heartbeatFailing = false;
     } catch (err: unknown) {

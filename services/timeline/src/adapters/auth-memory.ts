@@ -22,7 +22,6 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 
-export const REVOCATION_CHANNEL = 'dailyfeed:member:revocations';
 const SILENCE_MS = 750;
 const QUARANTINE_MS = 3000;
 const FACTS_TTL_MS = 300_000;
@@ -55,6 +54,8 @@ export interface AuthMemory<T> {
 
 export interface AuthMemoryOptions<T> {
   readonly redisUrl: string;
+  /** member-svc's revocation channel (config REVOCATION_CHANNEL). */
+  readonly channel: string;
   /** 0 turns remembering off: every call asks member-svc. */
   readonly maxEntries: number;
   readonly facts: (answer: T) => AnswerFacts;
@@ -95,7 +96,7 @@ function parse(raw: string): Message | undefined {
   }
 }
 
-export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log }: AuthMemoryOptions<T>): AuthMemory<T> {
+export function createAuthMemory<T>({ redisUrl, channel, maxEntries, facts, registry, log }: AuthMemoryOptions<T>): AuthMemory<T> {
   const counter = new Counter({
     name: 'dailyfeed_auth_memory_total',
     help: 'Authenticate answers: remembered (hit), asked of member-svc (miss), and times everything was forgotten (forget, by cause).',
@@ -165,7 +166,7 @@ export function createAuthMemory<T>({ redisUrl, maxEntries, facts, registry, log
   sub.on('error', () => undefined);
   sub.on('message', (_channel: string, raw: string) => onMessage(raw));
   sub.on('ready', () => {
-    sub.subscribe(REVOCATION_CHANNEL).then(
+    sub.subscribe(channel).then(
       () => {
         publishers.clear();
         generation += 1;

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { CountryCode, Gender, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { TimelineServiceClient } from '@dailyfeed/gen/timeline/v1/timeline';
-import { migrateService, spawnService, TEST_DATABASE_URL, type SpawnedService } from '../../../../test/support/spawn-service.ts';
+import { migrateService, spawnService, TEST_DATABASE_URL, TEST_REVOCATION_CHANNEL, type SpawnedService } from '../../../../test/support/spawn-service.ts';
 import { startService, type RunningService } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { connectPostgres, migrate } from '../../src/adapters/postgres.ts';
@@ -44,6 +44,7 @@ export function timelineConfig(overrides: Record<string, string> = {}) {
     // Each instance its own consumer group: test files run in parallel and must not share partitions.
     FANOUT_GROUP_ID: `timeline-test-${unique()}`,
     TOPIC_REFRESH_MS: '500',
+    REVOCATION_CHANNEL: TEST_REVOCATION_CHANNEL,
     // The test infrastructure of this run (npm test's SKIP_INFRA setups point these elsewhere).
     ...(process.env.KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
