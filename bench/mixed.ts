@@ -4,7 +4,7 @@
 //   npm run bench:mixed -- [--only floors,mix,feed,myfeed,post,fanout,growth] [--seconds 15]
 //        [--warmup 3] [--connections 64] [--rate <req/s>] [--callers 500] [--fanout-posts 300]
 //        [--members 10000] [--posts 1000000] [--small-posts 10000] [--database dailyfeed_bench_mixed]
-//        [--max-error-rate 0.01] [--log-level <level>] [--profile <dir>] [--quick]
+//        [--max-error-rate 0.01] [--log-level <level>] [--profile <dir>] [--node-options <flags>] [--quick]
 //   env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT, REDIS_PORT (6379), BENCH_REDIS_DB (14),
 //        BENCH_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres), SKIP_INFRA=1
 //
@@ -74,6 +74,7 @@ const { values: a } = parseArgs({
     'max-error-rate': { type: 'string', default: '0.01' },
     'log-level': { type: 'string' },
     profile: { type: 'string' },
+    'node-options': { type: 'string' },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -112,7 +113,7 @@ async function openSession(database: string, data: { members: number; posts: num
   await db.connect();
   const start = async (): Promise<Stack> => {
     await redis.flushdb(); // stored feeds start cold; nothing from a previous run or data set
-    const stack = await startStack({ infra, databaseUrl: url, tag, ...(a['log-level'] ? { logLevel: a['log-level'] } : {}), ...(a.profile ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${a.profile}` } : {}) });
+    const stack = await startStack({ infra, databaseUrl: url, tag, ...(a['log-level'] ? { logLevel: a['log-level'] } : {}), ...(a.profile || a['node-options'] ? { nodeOptions: [a.profile ? `--cpu-prof --cpu-prof-dir=${a.profile}` : '', a['node-options'] ?? ''].join(' ').trim() } : {}) });
     log(`stack up on ${database}: edge ${stack.edge}`);
     return stack;
   };

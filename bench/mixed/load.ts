@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 // bench/mixed: the HTTP load generator (node:http, keep-alive connections), used alike for the
 // edge and the bare Node http server.
 //   closed loop: `connections` workers send back to back for a duration or a count (saturation);
@@ -27,6 +28,8 @@ export interface LoadResult {
   /** Non-2xx answers by HTTP status, and transport failures by code. */
   readonly errors: Record<string, number>;
   readonly byOp: Record<string, number>;
+  /** Per operation, when a row mixes several: p50 and p99 in ms (where the tail comes from). */
+  readonly opLatency?: Record<string, { p50: number; p99: number }>;
   readonly achieved: number;
   readonly p50: number;
   readonly p90: number;
@@ -78,8 +81,19 @@ export function createClient(base: string, connections: number): HttpClient {
 
 const pct = (sorted: Float64Array, p: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
 
-function summarize(mode: 'closed' | 'open', connections: number, offered: number | undefined, latencies: number[], statuses: Map<number, number>, byOp: Map<string, number>, seconds: number): LoadResult {
+function summarize(mode: 'closed' | 'open', connections: number, offered: number | undefined, latencies: number[], statuses: Map<number, number>, byOp: Map<string, number>, seconds: number, ops: string[]): LoadResult {
   const sorted = Float64Array.from(latencies).sort();
+  const perOp = new Map<string, number[]>();
+  latencies.forEach((ms, i) => {
+    const op = ops[i] ?? '?';
+    let xs = perOp.get(op);
+    if (!xs) perOp.set(op, (xs = []));
+    xs.push(ms);
+  });
+  const opLatency = perOp.size < 2 ? undefined : Object.fromEntries([...perOp].map(([op, xs]) => {
+    const s = Float64Array.from(xs).sort();
+    return [op, { p50: pct(s, 0.5), p99: pct(s, 0.99) }];
+  }));
   const errors: Record<string, number> = {};
   let ok = 0;
   let requests = 0;
@@ -90,6 +104,7 @@ function summarize(mode: 'closed' | 'open', connections: number, offered: number
   }
   return {
     mode, connections, seconds, requests, ok, errors, byOp: Object.fromEntries(byOp),
+    ...(opLatency ? { opLatency } : {}),
     ...(offered === undefined ? {} : { offered }),
     achieved: requests / seconds,
     p50: pct(sorted, 0.5), p90: pct(sorted, 0.9), p99: pct(sorted, 0.99), p999: pct(sorted, 0.999),
@@ -101,6 +116,7 @@ type Send = (req: Req) => Promise<number>;
 /** Closed loop: `connections` workers back to back, for `seconds` or until `count` requests were sent. */
 export async function closedLoop(send: Send, next: (i: number) => Req, connections: number, seconds: number, count = Infinity): Promise<LoadResult> {
   const latencies: number[] = [];
+  const ops: string[] = [];
   const statuses = new Map<number, number>();
   const byOp = new Map<string, number>();
   const started = performance.now();
@@ -112,20 +128,23 @@ export async function closedLoop(send: Send, next: (i: number) => Req, connectio
       const t0 = performance.now();
       const status = await send(req);
       latencies.push(performance.now() - t0);
+      ops.push(req.op);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       byOp.set(req.op, (byOp.get(req.op) ?? 0) + 1);
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
-  return summarize('closed', connections, undefined, latencies, statuses, byOp, (performance.now() - started) / 1000);
+  return summarize('closed', connections, undefined, latencies, statuses, byOp, (performance.now() - started) / 1000, ops);
 }
 
 /** Open loop at `rate` requests/s for `seconds`; latency from each request's scheduled start. */
 export async function openLoop(send: Send, next: (i: number) => Req, connections: number, rate: number, seconds: number): Promise<LoadResult> {
   const latencies: number[] = [];
+  const ops: string[] = [];
   const statuses = new Map<number, number>();
   const byOp = new Map<string, number>();
   const total = Math.max(1, Math.round(rate * seconds));
+  const dump: string[] = [];
   const inFlight: Promise<void>[] = [];
   const started = performance.now();
   let i = 0;
@@ -137,6 +156,8 @@ export async function openLoop(send: Send, next: (i: number) => Req, connections
       inFlight.push(
         send(req).then((status) => {
           latencies.push(performance.now() - due);
+          ops.push(req.op);
+          if (process.env.LAT_DUMP) dump.push(`${(due - started).toFixed(1)},${(performance.now() - due).toFixed(1)},${req.op}`);
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
           byOp.set(req.op, (byOp.get(req.op) ?? 0) + 1);
         }),
@@ -146,6 +167,7 @@ export async function openLoop(send: Send, next: (i: number) => Req, connections
     await new Promise((r) => setTimeout(r, Math.max(0, Math.min(wait, 5))));
   }
   await Promise.all(inFlight);
+  if (process.env.LAT_DUMP) writeFileSync(`${process.env.LAT_DUMP}-${Date.now()}.csv`, dump.join('\n'));
   // Achieved: completions over the time until the last one finished (it falls short when the server lags).
-  return summarize('open', connections, rate, latencies, statuses, byOp, (performance.now() - started) / 1000);
+  return summarize('open', connections, rate, latencies, statuses, byOp, (performance.now() - started) / 1000, ops);
 }

@@ -41,10 +41,11 @@ export function line(m: Measured): string {
   const cpu = [...SYSTEM, 'bench'].filter((p) => (m.cpu[p] ?? 0) > 0).map((p) => `${p} ${f(m.cpu[p] ?? 0, 2)}`).join(', ');
   const stored = m.stored ? ` | events stored: activity ${m.stored.activity}/${m.stored.expected}, search ${m.stored.search}/${m.stored.expected}` : '';
   const pgw = m.pg ? ` | PostgreSQL/request: ${f(m.pg.commits, 2)} commits, rows ${f(m.pg.inserted, 2)} ins ${f(m.pg.updated, 2)} upd ${f(m.pg.deleted, 2)} del` : '';
+  const ops = l.opLatency ? `\n${''.padEnd(22)} by operation: ${Object.entries(l.opLatency).map(([op, x]) => `${op} p50 ${f(x.p50)} p99 ${f(x.p99)}`).join(', ')} ms` : '';
   const drain = m.drain ? `, consumers ${m.drain.drained ? `drained in ${m.drain.ms} ms` : `NOT drained (lag ${m.drain.lag})`}` : '';
   return (
     `${m.row.padEnd(22)} ${mode.padEnd(16)} ${f(l.achieved, 0).padStart(6)} req/s (${l.requests} in ${f(l.seconds, 1)} s)  ` +
-    `p50 ${f(l.p50)} p90 ${f(l.p90)} p99 ${f(l.p99)} p99.9 ${f(l.p999)} ms  errors ${errors}\n` +
+    `p50 ${f(l.p50)} p90 ${f(l.p90)} p99 ${f(l.p99)} p99.9 ${f(l.p999)} ms  errors ${errors}${ops}\n` +
     `${''.padEnd(22)} CPU ms/request: ${f(m.cpuTotal, 2)} system (${cpu})${stored}${drain}${pgw}${m.note ? ` | ${m.note}` : ''}${m.failed ? `\n${''.padEnd(22)} FAILED: ${m.failed}` : ''}`
   );
 }
