@@ -6,7 +6,8 @@
 //        [--members 10000] [--posts 1000000] [--small-posts 10000] [--database dailyfeed_bench_mixed]
 //        [--max-error-rate 0.01] [--log-level <level>] [--profile <dir>] [--node-options <flags>] [--quick]
 //   env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT, REDIS_PORT (6379), BENCH_REDIS_DB (14),
-//        BENCH_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres), SKIP_INFRA=1
+//        BENCH_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres), SKIP_INFRA=1,
+//        BENCH_LATENCY_DUMP=<prefix> (each open-loop request's due time, latency and operation as CSV)
 //
 // What it does: infra/infra.sh up (reusing what runs); creates, migrates and seeds its own
 // database once (10,000 members, 1,000,000 posts, power-law follows: bench/mixed/seed.ts); starts
@@ -28,6 +29,7 @@
 //   offered   open loop: requests started per second on schedule, whatever the answers did;
 //   achieved  requests answered per second (2xx or not) over the phase's wall time;
 //   p50..p99.9  latency in ms; open loop: from each request's SCHEDULED start (queueing counted);
+//               rows that mix operations add p50/p99 by operation;
 //   errors    non-2xx answers by HTTP status, conn = transport failure, timeout = no answer in 10 s;
 //   CPU ms/request  CPU time (user + system, /proc/<pid>/stat) each process spent during the phase
 //             divided by the requests it answered: the services, the edge, PostgreSQL (every
