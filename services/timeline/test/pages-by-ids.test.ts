@@ -1,6 +1,8 @@
-// Component tests of the follow feed's page read (PostsReader.pageByIds) against content's tables
-// through timeline's read-only role: pages asked for in the same turn of the event loop are read
-// by one statement, and each reader still gets exactly its own page with its own liked flags.
+// Component tests of the batched page reads against content's tables through timeline's read-only
+// role: the follow feed's pages (PostsReader.pageByIds) and an author's posts with the viewer's
+// liked flags (byAuthor with a viewer: my feed, a member's posts). Pages asked for in the same
+// turn of the event loop are read by one statement, and each reader still gets exactly its own
+// page with its own liked flags.
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +13,7 @@ import { connectReadDb, type ReadDb } from '../src/adapters/read-db.ts';
 import { createFixtures, type Fixtures } from './support/fixtures.ts';
 import { prepareDatabase, READ_URL } from './support/harness.ts';
 
-describe('timeline-svc follow-feed pages (pageByIds)', () => {
+describe('timeline-svc batched page reads', () => {
   let superuser: pg.Pool;
   let readDb: ReadDb;
   let fixtures: Fixtures;
@@ -77,5 +79,28 @@ describe('timeline-svc follow-feed pages (pageByIds)', () => {
     const p = await fixtures.post({ authorId: author });
     const results = await Promise.allSettled([posts.pageByIds([p], alice), posts.pageByIds(['not-a-number'], bob)]);
     assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+  });
+
+  it("when several readers ask for authors' pages in the same turn, then one statement reads them, each newest first with its own offset and liked flags", async () => {
+    const other = String(base + 3);
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    const mine = [];
+    for (let i = 0; i < 5; i += 1) mine.push(await fixtures.post({ authorId: other, createdAt: new Date(t0.getTime() + i * 1000) }));
+    await fixtures.post({ authorId: other, createdAt: new Date(t0.getTime() + 9000), deleted: true });
+    await fixtures.likePost(mine[4]!, alice);
+    await fixtures.likePost(mine[2]!, bob);
+    statements.length = 0;
+    const [first, second, forBob, empty] = await Promise.all([
+      posts.byAuthor(other, { page: 0, size: 1, offset: 0, limit: 2 }, alice),
+      posts.byAuthor(other, { page: 2, size: 1, offset: 2, limit: 2 }, alice),
+      posts.byAuthor(other, { page: 1, size: 1, offset: 1, limit: 2 }, bob),
+      posts.byAuthor(author + '9', { page: 0, size: 4, offset: 0, limit: 5 }, bob),
+    ]);
+    assert.deepEqual(statements, ['timeline_author_pages'], 'one statement for the four pages');
+    const view = (rows: readonly { id: string }[]) => rows.map((r) => `${r.id}:${(r as unknown as { liked: boolean }).liked}`);
+    assert.deepEqual(view(first), [`${mine[4]}:true`, `${mine[3]}:false`], 'newest first, the deleted post left out');
+    assert.deepEqual(view(second), [`${mine[2]}:false`, `${mine[1]}:false`]);
+    assert.deepEqual(view(forBob), [`${mine[3]}:false`, `${mine[2]}:true`]);
+    assert.deepEqual(empty, []);
   });
 });

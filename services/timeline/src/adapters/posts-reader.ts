@@ -55,6 +55,12 @@ interface PageKey {
   readonly memberId: string;
 }
 
+interface AuthorPageKey {
+  readonly authorId: string;
+  readonly viewerId: string;
+  readonly page: PageRequest;
+}
+
 /** Pages gathered into one statement at most (20 ids each on the follow feed). */
 const MAX_PAGES_PER_STATEMENT = 32;
 
@@ -89,6 +95,28 @@ export function createPostsReader(db: ReadDb): PostsReader {
     },
     { cache: false, maxBatchSize: MAX_PAGES_PER_STATEMENT, batchScheduleFn: (run) => setImmediate(run) },
   );
+  // An author's posts with the viewer's liked flags (my feed, a member's posts), gathered the same
+  // way: one walk of posts_author_recent_idx per page, inside one statement.
+  const authorPages = new DataLoader<AuthorPageKey, LikedPostRow[]>(
+    async (keys) => {
+      const rows = await db.query<LikedPostRow & { page: number }>(
+        `select r.page, x.*
+         from unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::int[]) as r(author_id, viewer_id, lim, off, page)
+         cross join lateral (
+           select ${COLUMNS}, exists (select 1 from content.post_likes l where l.post_id = p.id and l.member_id = r.viewer_id) as liked
+           from content.posts p where not p.is_deleted and p.author_id = r.author_id
+           order by ${NEWEST_FIRST} limit r.lim offset r.off
+         ) x
+         order by r.page, x."createdAt" desc, x.id desc`,
+        [keys.map((k) => k.authorId), keys.map((k) => k.viewerId), keys.map((k) => String(k.page.limit)), keys.map((k) => String(k.page.offset)), keys.map((_, i) => String(i))],
+        'timeline_author_pages',
+      );
+      const out = keys.map((): LikedPostRow[] => []);
+      for (const { page, ...row } of rows) out[page]?.push(row);
+      return out;
+    },
+    { cache: false, maxBatchSize: MAX_PAGES_PER_STATEMENT, batchScheduleFn: (run) => setImmediate(run) },
+  );
 
   const list = (where: string, order: string, params: readonly (string | Date)[], page: PageRequest): Promise<PostRow[]> => {
     const n = params.length;
@@ -110,11 +138,7 @@ export function createPostsReader(db: ReadDb): PostsReader {
     recent: (page) => list('', NEWEST_FIRST, [], page),
     byAuthor(authorId, page, viewerId) {
       if (viewerId === undefined) return list('and p.author_id = $1', NEWEST_FIRST, [authorId], page);
-      return db.query<LikedPostRow>(
-        `select ${COLUMNS}, exists (select 1 from content.post_likes l where l.post_id = p.id and l.member_id = $2) as liked
-         from content.posts p where not p.is_deleted and p.author_id = $1 order by ${NEWEST_FIRST} limit $3 offset $4`,
-        [authorId, viewerId, String(page.limit), String(page.offset)],
-      );
+      return authorPages.load({ authorId, viewerId, page });
     },
     async byAuthors(authorIds, page) {
       if (authorIds.length === 0) return [];
