@@ -166,12 +166,12 @@ const common = { destination: SEED_DESTINATION } as const;
 
 /**
  * HPA bounds from the capacity model (bench/CAPACITY.md, from `npm run bench:mixed` on
- * 2026-12-01): CPU target 60 % (the model's headroom per replica, below the seed's 70 %) and
+ * 2026-12-02 05:34, main at 147918c): CPU target 60 % (the model's headroom per replica, below the seed's 70 %) and
  * maxReplicas = the replicas 100,000 requests/s of the mix needs at that target; min 2 as the
  * seed (a PDB keeps one during disruptions). The seed's scaling behaviour and memory target stay.
  */
 export const CAPACITY_CPU_TARGET = 60;
-export const CAPACITY_MAX_REPLICAS = { member: 51, content: 59, timeline: 148, image: 10, search: 11, activity: 5, gateway: 117 } as const;
+export const CAPACITY_MAX_REPLICAS = { member: 9, content: 29, timeline: 51, image: 10, search: 6, activity: 4, gateway: 64 } as const;
 const sizedFor = (name: keyof typeof CAPACITY_MAX_REPLICAS): AutoscalingPolicy => ({
   ...SEED_AUTOSCALING,
   cpuUtilization: CAPACITY_CPU_TARGET,
