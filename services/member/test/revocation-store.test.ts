@@ -12,6 +12,7 @@ import { createRevocationPublisher } from '../src/adapters/revocation-publisher.
 import type { MemberRecord } from '../src/domain/member.ts';
 import { DATABASE_URL, failsWith, newMember, rpc, startMemberService, type MemberHarness } from '../../../test/support/member-harness.ts';
 import { Code } from '../../../test/support/grpc.ts';
+import { TEST_REVOCATION_CHANNEL } from '../../../test/support/spawn-service.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -53,7 +54,7 @@ describe('member-svc: revocations and cached records against lost or racing Redi
 
   it('when a cache fill lands after an invalidation that happened since its lookup, then the old record is not cached', async () => {
     const log = pino({ level: 'silent' });
-    const cache = createMemberCache({ redis, ttlSeconds: 60, localTtlMs: 2000, revocations: createRevocationPublisher({ redis, channel: `dailyfeed:member:revocations:test-${process.pid}`, log }), log });
+    const cache = createMemberCache({ redis, ttlSeconds: 60, localTtlMs: 2000, revocations: createRevocationPublisher({ redis, channel: TEST_REVOCATION_CHANNEL, log }), log });
     const id = String(900_000_000 + Math.floor(Math.random() * 1_000_000));
     const record: MemberRecord = {
       id,

@@ -103,4 +103,9 @@ describe('timeline-svc batched page reads', () => {
     assert.deepEqual(view(forBob), [`${mine[3]}:false`, `${mine[2]}:true`]);
     assert.deepEqual(empty, []);
   });
+
+  it('when an author page lies past 2^31 rows (the largest page number times 100), then it is empty, not an error', async () => {
+    const farthest = 2_147_483_647 * 100;
+    assert.deepEqual(await posts.byAuthor(author, { page: 2_147_483_647, size: 100, offset: farthest, limit: 101 }, bob), []);
+  });
 });
