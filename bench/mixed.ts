@@ -16,7 +16,9 @@
 // follow feed once (this builds its stored feed, as an active member's first read would; reported
 // as "first reads"). Then, per row, a short unmeasured warm-up, a closed loop at saturation
 // (--connections back to back) and an open loop at a fixed offered rate (--rate, else half the
-// row's saturation), each request from a random caller, pages 0-2 of 20:
+// row's saturation; measured after --warmup seconds unmeasured at that rate, so that it shows the
+// steady state rather than the way down from saturation), each request from a random caller,
+// pages 0-2 of 20:
 //   floors        no-op unary gRPC (health Check on timeline-svc) and a bare Node http JSON server
 //   mix 60/30/10  GET /api/timeline/posts/followings (follow feed) 60 %, GET /api/timeline/posts
 //                 (my feed) 30 %, POST /api/posts 10 %
@@ -234,6 +236,9 @@ async function row(s: Session, name: string, ops: readonly Op[], tokens: () => s
     await closedLoop(client.send, next([]), Math.min(CONNECTIONS, 16), WARMUP);
     const sat = await phase(s, name, (c) => closedLoop(client.send, next(c), CONNECTIONS, SECONDS));
     const rate = a.rate ? Number(a.rate) : Math.max(1, Math.round(sat.load.ok / sat.load.seconds / 2));
+    // Unmeasured, at the open loop's own rate: the stack first leaves the saturation phase behind
+    // (its backlog, its heaps), so the measured seconds are the steady state at that rate.
+    await openLoop(client.send, next([]), CONNECTIONS, rate, WARMUP);
     await phase(s, name, (c) => openLoop(client.send, next(c), CONNECTIONS, rate, SECONDS));
   } finally {
     client.close();
