@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 // bench/mixed: the HTTP load generator (node:http, keep-alive connections), used alike for the
 // edge and the bare Node http server.
 //   closed loop: `connections` workers send back to back for a duration or a count (saturation);
@@ -6,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 //                measured from that scheduled time, so a stalled server cannot hide the queue
 //                it causes (no coordinated omission). In-flight requests beyond the connection
 //                pool wait in the agent's queue, and that wait is counted too.
+import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 
 export interface Req {
