@@ -26,8 +26,8 @@ export interface PostsReader {
   /** Visible posts among the ids, newest first. */
   byIds(ids: readonly string[]): Promise<PostRow[]>;
   recent(page: PageRequest): Promise<PostRow[]>;
-  /** With `viewerId`, each row carries whether that member likes it (read in the same statement). */
-  byAuthor(authorId: string, page: PageRequest, viewerId?: string): Promise<PostRow[] | LikedPostRow[]>;
+  /** An author's posts, each with whether the viewer likes it (read in the same statement). */
+  byAuthor(authorId: string, page: PageRequest, viewerId: string): Promise<LikedPostRow[]>;
   /** Posts of any of the authors, newest first (the follow feed). */
   byAuthors(authorIds: readonly string[], page: PageRequest): Promise<PostRow[]>;
   /**
@@ -140,10 +140,7 @@ export function createPostsReader(db: ReadDb): PostsReader {
       return db.query<PostRow>(`select ${COLUMNS} from content.posts p where p.id = any($1::bigint[]) and not p.is_deleted order by ${NEWEST_FIRST}`, [ids]);
     },
     recent: (page) => list('', NEWEST_FIRST, [], page),
-    byAuthor(authorId, page, viewerId) {
-      if (viewerId === undefined) return list('and p.author_id = $1', NEWEST_FIRST, [authorId], page);
-      return authorPages.load({ authorId, viewerId, page });
-    },
+    byAuthor: (authorId, page, viewerId) => authorPages.load({ authorId, viewerId, page }),
     async byAuthors(authorIds, page) {
       if (authorIds.length === 0) return [];
       // A k-way merge inside PostgreSQL: for each followed author, an index-only walk of
