@@ -3,8 +3,9 @@
 // negative, above 2^32) and their exact decimal text when not; a shaper is built once per type.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { Root, Type } from 'protobufjs';
-import { longJson, messageToJson, shaperOf } from '../src/domain/json-out.ts';
+import { isoMillis, longJson, messageToJson, shaperOf, timestampJson } from '../src/domain/json-out.ts';
 import { protoRoot } from './support/harness.ts';
 
 describe('compiled response shapers', () => {
@@ -34,5 +35,20 @@ describe('compiled response shapers', () => {
 
   it('when the same type is shaped twice, then the one compiled shaper is reused', () => {
     assert.equal(shaperOf(post), shaperOf(post));
+  });
+
+  it('when any instant of years 0001-9999 is formatted, then the text is exactly what Date#toISOString gives', () => {
+    const first = new Date('0001-01-01T00:00:00.000Z').getTime();
+    const last = new Date('9999-12-31T23:59:59.999Z').getTime();
+    fc.assert(fc.property(fc.integer({ min: first, max: last }), (ms) => isoMillis(ms) === new Date(ms).toISOString()), { numRuns: 20_000 });
+    for (const text of ['1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '2000-02-29T12:00:00.001Z', '1900-03-01T00:00:00.000Z', '2100-02-28T23:59:59.999Z', '0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']) {
+      assert.equal(isoMillis(new Date(text).getTime()), text);
+    }
+    assert.equal(isoMillis(new Date('+010000-01-01T00:00:00.000Z').getTime()), '+010000-01-01T00:00:00.000Z');
+  });
+
+  it('when a Timestamp is shaped, then its seconds (a Long) and nanos become milliseconds in UTC', () => {
+    assert.equal(timestampJson({ seconds: { low: 1_762_074_900, high: 0 }, nanos: 123_999_999 }), '2025-11-02T09:15:00.123Z');
+    assert.equal(timestampJson({ seconds: '0', nanos: 0 }), '1970-01-01T00:00:00.000Z');
   });
 });
