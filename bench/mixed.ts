@@ -11,7 +11,8 @@
 //
 // What it does: infra/infra.sh up (reusing what runs); creates, migrates and seeds its own
 // database once (10,000 members, 1,000,000 posts, power-law follows: bench/mixed/seed.ts); starts
-// the six services and the edge as their own processes on free ports (edge rate limits off);
+// the six services and the edge as their own processes on free ports, with the node flags of their
+// images (scripts/node-flags.ts; --node-options adds NODE_OPTIONS) and the edge's rate limits off;
 // logs --callers members in through the edge (real Login, 8 at a time); each caller reads its
 // follow feed once (this builds its stored feed, as an active member's first read would; reported
 // as "first reads"). Then the whole mix runs --stack-warmup seconds at saturation, reported as

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { HealthClient, HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
+import { dockerfileOf, imageNodeFlags } from './node-flags.ts';
 import { createSupervisor } from './supervisor.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -148,7 +149,7 @@ const serviceEnv = (service: (typeof INSTANCES)[number]): NodeJS.ProcessEnv => (
 });
 const gatewayEnv = (): NodeJS.ProcessEnv => ({ ...process.env, ...ADDRESSES, HTTP_PORT: String(GATEWAY_PORT) });
 function launch(name: string, dir: string, env: NodeJS.ProcessEnv): void {
-  const args = [...(watch ? ['--watch'] : []), '--import', join(root, dir, 'src/tracing.ts'), join(root, dir, 'src/main.ts')];
+  const args = [...imageNodeFlags(root, dockerfileOf(dir)), ...(watch ? ['--watch'] : []), '--import', join(root, dir, 'src/tracing.ts'), join(root, dir, 'src/main.ts')];
   supervisor.start({ name, command: process.execPath, args, cwd: root, env, logFile: join(logs, `${name}.log`) });
 }
 

@@ -5,6 +5,7 @@
 // (SKIP_INFRA=1: it never starts or stops PostgreSQL, Redis or Kafka).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +131,15 @@ describe('npm start supervision', () => {
     const handled = after.map((n, i) => n - (before[i] ?? 0));
     assert.ok(handled.every((n) => n > 0), `both member-svc copies handled calls (${handled.join(', ')})`);
     assert.equal((handled[0] ?? 0) + (handled[1] ?? 0) >= 20, true, `every call reached a member-svc copy (${handled.join(', ')})`);
+  });
+
+  it('when started, then every process runs with the node flags of its image (scripts/node-flags.ts)', () => {
+    for (const name of COMPONENTS) {
+      const pid = pids(name).at(-1);
+      assert.ok(pid !== undefined, `${name} started`);
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      assert.ok(argv.includes('--v8-pool-size=1'), `${name} runs with --v8-pool-size=1: ${argv.join(' ')}`);
+    }
   });
 
   it('when a service is SIGKILLed, then the runner restarts it with a log line while the others keep answering', async () => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { HealthClient, HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
 import pg from 'pg';
+import { dockerfileOf, imageNodeFlags } from '../../scripts/node-flags.ts';
 import { freePort } from '../../test/support/spawn-service.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -181,7 +182,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const launch = (name: ProcessName, script: string, env: Record<string, string>): void => {
     const logFile = join(root, '.run/logs', `bench-${options.tag}-${name}.log`);
     const out = createWriteStream(logFile);
-    const child = spawn(process.execPath, [join(root, script)], { cwd: root, env: { ...process.env, ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...imageNodeFlags(root, dockerfileOf(script)), join(root, script)], { cwd: root, env: { ...process.env, ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     child.on('exit', (code, signal) => {

@@ -105,7 +105,7 @@ describe('Dockerfiles', () => {
       const user = finalStage.filter((s) => s.op === 'USER').at(-1);
       assert.ok(user && !['root', '0', '0:0'].includes(user.args), `final USER is ${user?.args}`);
       assert.ok(all.some((s) => s.op === 'RUN' && /npm ci\b.*--omit=dev/.test(s.args)));
-      assert.deepEqual(finalStage.filter((s) => s.op === 'ENTRYPOINT').map((s) => JSON.parse(s.args) as string[]), [['node', '--import', './src/tracing.ts', 'src/main.ts']]);
+      assert.deepEqual(finalStage.filter((s) => s.op === 'ENTRYPOINT').map((s) => JSON.parse(s.args) as string[]), [['node', '--v8-pool-size=1', '--import', './src/tracing.ts', 'src/main.ts']]);
       assert.deepEqual(finalStage.filter((s) => s.op === 'EXPOSE').flatMap((s) => s.args.split(' ').map(Number)), [...ports]);
       assert.ok(finalStage.some((s) => s.op === 'COPY' && s.args === `${dir}/src ${dir}/src`), `copies ${dir}/src`);
       if (dir.startsWith('services/')) {
