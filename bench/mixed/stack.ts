@@ -3,7 +3,7 @@
 // the REST edge as their own processes (`node services/<name>/src/main.ts`, `node
 // gateway/src/main.ts`) on free ports, as `npm start` does, with the edge's rate limits off.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { credentials, Metadata } from '@grpc/grpc-js';
@@ -181,10 +181,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   crashed.catch(() => undefined); // observed by whoever races it
   const launch = (name: ProcessName, script: string, env: Record<string, string>): void => {
     const logFile = join(root, '.run/logs', `bench-${options.tag}-${name}.log`);
-    const out = createWriteStream(logFile);
-    const child = spawn(process.execPath, [...imageNodeFlags(root, dockerfileOf(script)), join(root, script)], { cwd: root, env: { ...process.env, ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
+    // The child writes its log file itself: relayed through this process, every log line cost the
+    // load generator CPU on the cores it shares with the stack.
+    const out = openSync(logFile, 'w');
+    const child = spawn(process.execPath, [...imageNodeFlags(root, dockerfileOf(script)), join(root, script)], { cwd: root, env: { ...process.env, ...common, ...env }, stdio: ['ignore', out, out] });
+    closeSync(out);
     child.on('exit', (code, signal) => {
       if (!stopping) fail(new Error(`${name} exited (${signal ?? code}); see ${logFile}`));
     });
