@@ -1,7 +1,8 @@
 // bench/mixed: the system under test. Brings up (or reuses) PostgreSQL, Redis and Kafka through
 // infra/infra.sh, creates and migrates the bench's own database, and runs the six services and
-// the REST edge as their own processes (`node services/<name>/src/main.ts`, `node
-// gateway/src/main.ts`) on free ports, as `npm start` does, with the edge's rate limits off.
+// the REST edge as their own processes (`node <the image's flags> services/<name>/src/main.ts`,
+// `node <flags> gateway/src/main.ts`) on free ports, as `npm start` does, with the edge's rate
+// limits off.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
