@@ -61,8 +61,8 @@ interface AuthorPageKey {
   readonly page: PageRequest;
 }
 
-/** Pages gathered into one statement at most (20 ids each on the follow feed). */
-const MAX_PAGES_PER_STATEMENT = 32;
+/** Both loaders: pages asked for until setImmediate, at most 32 per statement (20 ids each on the follow feed), nothing cached. */
+const BATCHING = { cache: false, maxBatchSize: 32, batchScheduleFn: (run: () => void) => setImmediate(run) } as const;
 
 /** A batched statement's rows, each tagged with the index of its page, back to `count` pages. */
 function byPage(count: number, rows: readonly (LikedPostRow & { page: number })[]): LikedPostRow[][] {
@@ -99,7 +99,7 @@ export function createPostsReader(db: ReadDb): PostsReader {
       );
       return byPage(keys.length, rows);
     },
-    { cache: false, maxBatchSize: MAX_PAGES_PER_STATEMENT, batchScheduleFn: (run) => setImmediate(run) },
+    BATCHING,
   );
   // An author's posts with the viewer's liked flags (my feed, a member's posts), gathered the same
   // way: one walk of posts_author_recent_idx per page, inside one statement.
@@ -119,7 +119,7 @@ export function createPostsReader(db: ReadDb): PostsReader {
       );
       return byPage(keys.length, rows);
     },
-    { cache: false, maxBatchSize: MAX_PAGES_PER_STATEMENT, batchScheduleFn: (run) => setImmediate(run) },
+    BATCHING,
   );
 
   const list = (where: string, order: string, params: readonly (string | Date)[], page: PageRequest): Promise<PostRow[]> => {
