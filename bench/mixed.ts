@@ -57,7 +57,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { connectEvents, storedPosts } from './mixed/events.ts';
-import { cpuDelta, listenerPid, redisPid, snapshot, type CpuSources } from './mixed/cpu.ts';
+import { cpuDelta, listenerPid, PG_CLIENT, redisPid, snapshot, type CpuSources } from './mixed/cpu.ts';
 import { capacity, capacityText } from './mixed/capacity.ts';
 import { feedMemory, type FeedMemory } from './mixed/feeds.ts';
 import { grpcFloor, startHttpFloor } from './mixed/floors.ts';
@@ -171,7 +171,7 @@ async function openSession(database: string, data: { members: number; posts: num
   // which every row's per-request figure carries pro rata; it weighs in at low rates.
   const idleBefore = await snapshot(sources);
   await new Promise((r) => setTimeout(r, 3000));
-  const idle = [...cpuDelta(idleBefore, await snapshot(sources))].filter(([, ms]) => ms > 0).map(([name, ms]) => [name, ms / 3] as const);
+  const idle = [...cpuDelta(idleBefore, await snapshot(sources))].filter(([name, ms]) => ms > 0 && !name.startsWith(PG_CLIENT)).map(([name, ms]) => [name, ms / 3] as const);
   facts[`idle CPU ms/s ${tag}`] = Object.fromEntries(idle);
   log(`idle stack, CPU ms per second: ${idle.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}`);
   return { stack, db, database, callers, fanTokens, sources, events };

@@ -3,7 +3,9 @@
 // snapshots counts whole and one that exits is dropped rather than making a sum go negative.
 //   - the services, the edge and the load generator (this process): by pid;
 //   - PostgreSQL: every `postgres` process (server processes and backends) except backends of
-//     other databases (pg_stat_activity), so a shared server's other work is left out;
+//     other databases (pg_stat_activity), so a shared server's other work is left out; each
+//     backend is also counted under its client (`pg:<application_name>`, `pg:server` for the
+//     server's own processes) so a row shows which service's statements the database spent on;
 //   - Redis: the server's own pid (INFO server), Kafka: the process listening on the broker port.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Redis } from 'ioredis';
@@ -11,7 +13,10 @@ import type pg from 'pg';
 
 const TICK_MS = 10; // USER_HZ 100
 
-export type Snapshot = Map<number, { readonly name: string; readonly ms: number }>;
+export type Snapshot = Map<number, { readonly name: string; readonly ms: number; readonly client?: string }>;
+
+/** The prefix of the per-client PostgreSQL entries: a breakdown of `postgres`, never added to a total. */
+export const PG_CLIENT = 'pg:';
 
 function readStat(pid: number | string): { comm: string; self: number; children: number } | undefined {
   let stat: string;
@@ -76,8 +81,9 @@ export interface CpuSources {
 }
 
 export async function snapshot(sources: CpuSources): Promise<Snapshot> {
-  const { rows } = await sources.db.query<{ pid: number }>('select pid from pg_stat_activity where datname is not null and datname <> $1', [sources.database]);
-  const otherDatabases = new Set(rows.map((r) => r.pid));
+  const { rows } = await sources.db.query<{ pid: number; datname: string | null; application_name: string }>('select pid, datname, application_name from pg_stat_activity');
+  const otherDatabases = new Set(rows.filter((r) => r.datname !== null && r.datname !== sources.database).map((r) => r.pid));
+  const clientOf = new Map(rows.filter((r) => r.datname === sources.database).map((r) => [r.pid, r.application_name.replace(/-svc$/, '') || 'unnamed'] as const));
   const out: Snapshot = new Map();
   for (const [name, pid] of sources.pids) {
     const s = readStat(pid);
@@ -87,14 +93,19 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
     if (!/^\d+$/.test(entry) || otherDatabases.has(Number(entry))) continue;
     const s = readStat(entry);
     // Backends: utime/stime only (the postmaster's reaped children would count every database's exited backends).
-    if (s?.comm === 'postgres' && !out.has(Number(entry))) out.set(Number(entry), { name: 'postgres', ms: s.self });
+    if (s?.comm === 'postgres' && !out.has(Number(entry))) out.set(Number(entry), { name: 'postgres', ms: s.self, client: clientOf.get(Number(entry)) ?? 'server' });
   }
   return out;
 }
 
-/** CPU ms per name between two snapshots. */
+/** CPU ms per name between two snapshots, and PostgreSQL's again per client (`pg:<client>`). */
 export function cpuDelta(before: Snapshot, after: Snapshot): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [pid, { name, ms }] of after) out.set(name, (out.get(name) ?? 0) + ms - (before.get(pid)?.ms ?? 0));
+  const add = (key: string, ms: number): void => void out.set(key, (out.get(key) ?? 0) + ms);
+  for (const [pid, { name, ms, client }] of after) {
+    const spent = ms - (before.get(pid)?.ms ?? 0);
+    add(name, spent);
+    if (client !== undefined) add(`${PG_CLIENT}${client}`, spent);
+  }
   return out;
 }

@@ -1,6 +1,7 @@
 // bench/mixed: one measured phase as a printed line and a JSON record, and the issue's targets.
 import type { LoadResult } from './load.ts';
 import type { Stored } from './events.ts';
+import { PG_CLIENT } from './cpu.ts';
 
 /** Processes shown per row, in this order; `bench` (the load generator) is shown but not in the total. */
 export const SYSTEM = ['edge', 'member', 'content', 'timeline', 'image', 'search', 'activity', 'postgres', 'redis', 'kafka', 'http-floor', 'timeline (floor)'] as const;
@@ -12,6 +13,8 @@ export interface Measured {
   readonly cpu: Record<string, number>;
   /** Sum over the system's processes (everything but the load generator). */
   readonly cpuTotal: number;
+  /** PostgreSQL's CPU ms per request again, by the client whose connection it served (`server`: its own processes). */
+  readonly pgByClient: Record<string, number>;
   readonly stored?: Stored;
   readonly drain?: { drained: boolean; lag: number; ms: number };
   /** PostgreSQL per request, in the bench's database: transactions committed (reads included) and rows inserted/updated/deleted. */
@@ -23,9 +26,14 @@ export interface Measured {
 export function measure(row: string, load: LoadResult, delta: Map<string, number>, extra: Partial<Measured> = {}): Measured {
   const n = Math.max(1, load.requests);
   const cpu: Record<string, number> = {};
-  for (const [name, ms] of delta) if (ms > 0) cpu[name] = ms / n;
+  const pgByClient: Record<string, number> = {};
+  for (const [name, ms] of delta) {
+    if (ms <= 0) continue;
+    if (name.startsWith(PG_CLIENT)) pgByClient[name.slice(PG_CLIENT.length)] = ms / n;
+    else cpu[name] = ms / n;
+  }
   const cpuTotal = Object.entries(cpu).filter(([name]) => name !== 'bench').reduce((s, [, ms]) => s + ms, 0);
-  return { row, load, cpu, cpuTotal, ...extra };
+  return { row, load, cpu, cpuTotal, pgByClient, ...extra };
 }
 
 const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
@@ -41,12 +49,14 @@ export function line(m: Measured): string {
   const cpu = [...SYSTEM, 'bench'].filter((p) => (m.cpu[p] ?? 0) > 0).map((p) => `${p} ${f(m.cpu[p] ?? 0, 2)}`).join(', ');
   const stored = m.stored ? ` | events stored: activity ${m.stored.activity}/${m.stored.expected}, search ${m.stored.search}/${m.stored.expected}` : '';
   const pgw = m.pg ? ` | PostgreSQL/request: ${f(m.pg.commits, 2)} commits, rows ${f(m.pg.inserted, 2)} ins ${f(m.pg.updated, 2)} upd ${f(m.pg.deleted, 2)} del` : '';
+  const byClient = Object.entries(m.pgByClient).sort(([, a], [, b]) => b - a).filter(([, ms]) => ms >= 0.005);
+  const pgc = byClient.length > 0 ? ` | PostgreSQL by client: ${byClient.map(([c, ms]) => `${c} ${f(ms, 2)}`).join(', ')}` : '';
   const ops = l.opLatency ? `\n${''.padEnd(22)} by operation: ${Object.entries(l.opLatency).map(([op, x]) => `${op} p50 ${f(x.p50)} p99 ${f(x.p99)}`).join(', ')} ms` : '';
   const drain = m.drain ? `, consumers ${m.drain.drained ? `drained in ${m.drain.ms} ms` : `NOT drained (lag ${m.drain.lag})`}` : '';
   return (
     `${m.row.padEnd(22)} ${mode.padEnd(16)} ${f(l.achieved, 0).padStart(6)} req/s (${l.requests} in ${f(l.seconds, 1)} s)  ` +
     `p50 ${f(l.p50)} p90 ${f(l.p90)} p99 ${f(l.p99)} p99.9 ${f(l.p999)} ms  errors ${errors}${ops}\n` +
-    `${''.padEnd(22)} CPU ms/request: ${f(m.cpuTotal, 2)} system (${cpu})${stored}${drain}${pgw}${m.note ? ` | ${m.note}` : ''}${m.failed ? `\n${''.padEnd(22)} FAILED: ${m.failed}` : ''}`
+    `${''.padEnd(22)} CPU ms/request: ${f(m.cpuTotal, 2)} system (${cpu})${stored}${drain}${pgw}${pgc}${m.note ? ` | ${m.note}` : ''}${m.failed ? `\n${''.padEnd(22)} FAILED: ${m.failed}` : ''}`
   );
 }
 

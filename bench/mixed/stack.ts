@@ -192,7 +192,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     children.set(name, child);
   };
-  for (const name of SERVICES) launch(name, `services/${name}/src/main.ts`, { GRPC_PORT: String(ports.get(name)), METRICS_PORT: String(metricsPorts.get(name)) });
+  // PGAPPNAME names each service's connections (node-postgres reads it where a pool sets no
+  // application_name) so the bench can tell PostgreSQL's CPU by client.
+  for (const name of SERVICES) launch(name, `services/${name}/src/main.ts`, { GRPC_PORT: String(ports.get(name)), METRICS_PORT: String(metricsPorts.get(name)), PGAPPNAME: `${name}-svc` });
   launch('edge', 'gateway/src/main.ts', { HTTP_PORT: String(ports.get('edge')) });
   const stop = async (): Promise<void> => {
     stopping = true;
