@@ -116,6 +116,17 @@ describe('content-svc likes and idempotent writes', () => {
     assert.deepEqual(await api.likePost(postId, carol.md(key)), { likeCount: '2' });
   });
 
+  it('when the same like key arrives 8 times at once, then every answer is the one count and one like is written', async () => {
+    const postId = await newPost();
+    const key = randomUUID();
+    // The copies that lose the race find the like already there (POST_LIKE_ALREADY_EXISTS in
+    // their own transaction) and answer the first one's stored response instead.
+    const answers = await Promise.all(Array.from({ length: 8 }, () => api.likePost(postId, bob.md(key))));
+    assert.deepEqual(new Set(answers.map((a) => a.likeCount)), new Set(['1']));
+    assert.equal(await count(`select like_count as n from content.posts where id = ?`, postId), '1');
+    assert.equal(await count(`select count(*) as n from content.outbox where message_key like ?`, `%:LIKE_POST###${postId}###%`), '1');
+  });
+
   it('when a write with a key fails, then the key is not used up and a corrected retry succeeds', async () => {
     const key = randomUUID();
     await assert.rejects(api.likePost('999999999999', bob.md(key)), failsWith(Code.NOT_FOUND, 'POST_NOT_FOUND'));

@@ -1,8 +1,10 @@
 // One member write = one database transaction holding the change, its maintained counters, its
-// outbox rows and (when the caller sent an `idempotency-key`) the encoded first response. The
-// key row is claimed first: a concurrent duplicate blocks on its primary key until the first
-// transaction ends, then reads the stored response instead of writing twice. After commit the
-// outbox rows go to the immediate publisher; the RPC does not wait for Kafka.
+// outbox rows and (when the caller sent an `idempotency-key`) the key with the encoded response,
+// written in the outbox insert's statement: the change, then one statement for the rest, then
+// commit. A concurrent duplicate blocks on the key's primary key until the first transaction
+// ends; if that one committed, the duplicate rolls back and answers the stored response (as does
+// a retry whose change now fails, e.g. a like that exists). After commit the outbox rows go to
+// the immediate publisher; the RPC does not wait for Kafka.
 import { createHash } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import type pg from 'pg';
@@ -44,30 +46,45 @@ export function createWriteRunner(pool: pg.Pool, clock: EventClock, queue: Immed
       const key = idempotencyKeyOf(spec.metadata);
       // Captured here, outside the transaction's own spans: the outbox rows continue the request's trace.
       const traceparent = activeTraceparent();
-      const requestHash = createHash('sha256').update(spec.requestCodec.encode(spec.request).finish()).digest('hex');
-      const outcome = await transaction(pool, async (trx) => {
-        if (key !== undefined) {
-          const earlier = await claimKey(trx, spec.memberId, key, spec.method, requestHash);
-          if (earlier) return { response: spec.responseCodec.decode(earlier), outbox: [] as ClaimedRow[] };
+      const requestHash = key === undefined ? '' : createHash('sha256').update(spec.requestCodec.encode(spec.request).finish()).digest('hex');
+      let outcome: { response: Awaited<ReturnType<typeof spec.body>>['response']; outbox: ClaimedRow[] };
+      try {
+        outcome = await transaction(pool, async (trx) => {
+          const { response, activities } = await spec.body(trx);
+          const messages = activities.map((a) => toOutboxMessage(a, clock.now()));
+          const rows = messages.map((m) => ({ topic: m.topic, key: m.key, payload: Buffer.from(MemberActivityEvent.encode(m.event).finish()), traceparent }));
+          const claim =
+            key === undefined
+              ? undefined
+              : {
+                  sql: `insert into content.idempotency_keys (member_id, idempotency_key, method, request_hash, response) values (?, ?, ?, ?, ?) on conflict do nothing returning 1`,
+                  bindings: [spec.memberId, key, spec.method, requestHash, Buffer.from(spec.responseCodec.encode(response).finish())],
+                };
+          const { ids, alongsideRows } = await insertOutbox(trx, rows, claim);
+          // The key belongs to an earlier, committed write: roll this one back and answer that one's response.
+          if (claim !== undefined && alongsideRows === 0) throw new KeyTaken();
+          return { response, outbox: rows.map((r, i) => ({ id: ids[i]!, ...r, attempts: 0 })) };
+        });
+      } catch (err: unknown) {
+        if (key === undefined || !(err instanceof KeyTaken || err instanceof DomainError)) throw err;
+        const earlier = await earlierResponse(pool, spec.memberId, key, spec.method, requestHash);
+        if (earlier === undefined) {
+          if (err instanceof KeyTaken) throw new Error('idempotency key vanished between conflict and read', { cause: err });
+          throw err; // no earlier write with this key: the failure is this write's own
         }
-        const { response, activities } = await spec.body(trx);
-        const messages = activities.map((a) => toOutboxMessage(a, clock.now()));
-        const rows = messages.map((m) => ({ topic: m.topic, key: m.key, payload: Buffer.from(MemberActivityEvent.encode(m.event).finish()), traceparent }));
-        // The stored response rides in the outbox insert's statement (one round trip for both).
-        const storeResponse =
-          key === undefined
-            ? undefined
-            : {
-                sql: `update content.idempotency_keys set response = ? where member_id = ? and idempotency_key = ?`,
-                bindings: [Buffer.from(spec.responseCodec.encode(response).finish()), spec.memberId, key],
-              };
-        const ids = await insertOutbox(trx, rows, storeResponse);
-        return { response, outbox: rows.map((r, i) => ({ id: ids[i]!, ...r, attempts: 0 })) };
-      });
+        return spec.responseCodec.decode(earlier);
+      }
       queue.enqueue(outcome.outbox);
       return outcome.response;
     },
   };
+}
+
+class KeyTaken extends Error {
+  constructor() {
+    super('the idempotency key was taken by an earlier write');
+    this.name = 'KeyTaken';
+  }
 }
 
 function idempotencyKeyOf(metadata: Metadata): string | undefined {
@@ -80,25 +97,16 @@ function idempotencyKeyOf(metadata: Metadata): string | undefined {
 }
 
 /**
- * Claims the key for this write, or returns the stored response of the earlier write with it.
- * The insert waits for a concurrent transaction holding the same key; if that one commits, the
- * conflict makes this one read its row, and if it rolls back, this one takes the key.
+ * The stored response of the earlier write that took this key (undefined when none did), or
+ * IDEMPOTENCY_KEY_REUSED when that write was another RPC or another request.
  */
-async function claimKey(trx: Db, memberId: string, key: string, method: string, requestHash: string): Promise<Uint8Array | undefined> {
-  const claimed = await queryOne(
-    trx,
-    `insert into content.idempotency_keys (member_id, idempotency_key, method, request_hash, response)
-     values (?, ?, ?, ?, ?) on conflict do nothing returning member_id`,
-    // The response is written once the write is done, before commit; nobody reads it earlier.
-    [memberId, key, method, requestHash, Buffer.alloc(0)],
-  );
-  if (claimed) return undefined;
+async function earlierResponse(db: Db, memberId: string, key: string, method: string, requestHash: string): Promise<Uint8Array | undefined> {
   const earlier = await queryOne<{ method: string; requestHash: string | null; response: Buffer }>(
-    trx,
+    db,
     `select method, request_hash as "requestHash", response from content.idempotency_keys where member_id = ? and idempotency_key = ?`,
     [memberId, key],
   );
-  if (!earlier) throw new Error('idempotency key vanished between conflict and read');
+  if (!earlier) return undefined;
   if (earlier.method !== method || (earlier.requestHash !== null && earlier.requestHash !== requestHash)) {
     throw new DomainError('invalid', 'IDEMPOTENCY_KEY_REUSED', 'this idempotency-key was already used for a different request', {
       metadata: { field: 'idempotency-key', first_method: earlier.method },
