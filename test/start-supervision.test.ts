@@ -6,13 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
 import { Metadata } from '@grpc/grpc-js';
 import { callEmpty, Code, healthStatus } from './support/grpc.ts';
-import { TEST_DATABASE_URL } from './support/spawn-service.ts';
+import { FREE_PORT_RANGE, portFree, TEST_DATABASE_URL } from './support/spawn-service.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -23,19 +22,12 @@ const READ_URL = TEST_DATABASE_URL.replace('postgres://postgres@', 'postgres://d
 /** A base port with the ports the runner takes (base..base+20, and member's second copy at base+100 and base+110) all free right now. */
 async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    // Below the ephemeral range (see freePort), with room for base+110.
+    const base = FREE_PORT_RANGE.low + Math.floor(Math.random() * (FREE_PORT_RANGE.high - FREE_PORT_RANGE.low - 110));
     const probes = await Promise.all([...Array.from({ length: 21 }, (_, i) => base + i), base + 100, base + 110].map(portFree));
     if (probes.every(Boolean)) return base;
   }
   throw new Error('no free range of 21 ports found');
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 const alive = (pid: number): boolean => {

@@ -8,29 +8,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { freePort } from '../../test/support/spawn-service.ts';
 
 export const PG_HOST = process.env.DRILLS_PG_HOST ?? '127.0.0.1';
 export const PG_PORT = Number(process.env.DRILLS_PG_PORT ?? 5432);
-
-/**
- * A port that is free now, drawn below the kernel's ephemeral range (32768-60999 on Linux): a port
- * the kernel hands out (listen(0)) can be taken by any outgoing connection's source port before the
- * drill's process binds it, which once failed a whole run with EADDRINUSE.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await canListen(port)) return port;
-  }
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -7,7 +7,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { HealthClient, HealthCheckResponse_ServingStatus as Serving } from '@dailyfeed/gen/grpc/health/v1/health';
-import { freePort, sleep } from './infra.ts';
+import { freePort } from '../../test/support/spawn-service.ts';
+import { sleep } from './infra.ts';
 
 export type ServiceName = 'member' | 'content' | 'timeline' | 'search' | 'activity';
 export type ComponentName = ServiceName | 'gateway';

@@ -41,15 +41,29 @@ export interface SpawnedService {
   kill(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports drawn by freePort: below the kernel's ephemeral range (32768-60999 on Linux). */
+export const FREE_PORT_RANGE = { low: 20_000, high: 32_000 } as const;
+
+/**
+ * A port that is free now, drawn below the kernel's ephemeral range. A port the kernel hands out
+ * (listen(0)) can be taken as the source port of any outgoing connection (to PostgreSQL, Redis,
+ * Kafka) before the process it is meant for binds it, which failed runs with EADDRINUSE now and
+ * then; outgoing connections never take a port below the range.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = FREE_PORT_RANGE.low + Math.floor(Math.random() * (FREE_PORT_RANGE.high - FREE_PORT_RANGE.low));
+    if (await portFree(port)) return port;
+  }
+  throw new Error(`no free port found in ${FREE_PORT_RANGE.low}-${FREE_PORT_RANGE.high}`);
+}
+
+/** Whether something can listen on this loopback port right now. */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
