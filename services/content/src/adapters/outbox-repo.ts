@@ -42,24 +42,21 @@ export interface Alongside {
 /**
  * Inserts the events of a write; due at once, so a crash before publishing leaves them to the
  * relay. `alongside` (e.g. the idempotency key with its response) rides in the same statement,
- * saving a round trip per write; `alongsideRows` is how many rows it returned.
+ * saving a round trip per write. The statement is sent before this returns (sql.ts's
+ * CommitBehind relies on it).
  */
-export async function insertOutbox(db: Db, rows: readonly NewOutboxRow[], alongside?: Alongside): Promise<{ ids: string[]; alongsideRows: number }> {
-  if (rows.length === 0) return { ids: [], alongsideRows: alongside ? (await query(db, alongside.sql, alongside.bindings)).length : 0 };
-  const values = rows.map(() => '(?, ?, ?, ?)').join(', ');
-  const bindings = rows.flatMap((r) => [r.key, r.topic, r.payload, r.traceparent]);
-  if (!alongside) {
-    const inserted = await query<{ id: string }>(db, `insert into content.outbox (message_key, topic, payload, traceparent) values ${values} returning id`, bindings);
-    return { ids: inserted.map((r) => r.id), alongsideRows: 0 };
+export async function insertOutbox(db: Db, rows: readonly NewOutboxRow[], alongside?: Alongside): Promise<string[]> {
+  if (rows.length === 0) {
+    if (alongside) await query(db, alongside.sql, alongside.bindings);
+    return [];
   }
-  // Ids come from the sequence in the order of the values, so sorted they are the rows' order.
-  const [result] = await query<{ ids: string[]; alongsideRows: number }>(
+  const values = rows.map(() => '(?, ?, ?, ?)').join(', ');
+  const inserted = await query<{ id: string }>(
     db,
-    `with alongside as (${alongside.sql}), inserted as (insert into content.outbox (message_key, topic, payload, traceparent) values ${values} returning id)
-     select array(select id from inserted order by id)::text[] as ids, (select count(*) from alongside)::int as "alongsideRows"`,
-    [...alongside.bindings, ...bindings],
+    `${alongside ? `with alongside as (${alongside.sql}) ` : ''}insert into content.outbox (message_key, topic, payload, traceparent) values ${values} returning id`,
+    [...(alongside?.bindings ?? []), ...rows.flatMap((r) => [r.key, r.topic, r.payload, r.traceparent])],
   );
-  return { ids: result?.ids ?? [], alongsideRows: result?.alongsideRows ?? 0 };
+  return inserted.map((r) => r.id);
 }
 
 const CLAIM_COLUMNS = `id, topic, message_key as "key", payload, traceparent, attempts`;

@@ -27,6 +27,9 @@ export function connectPostgres(url: string, poolMax: number): Postgres {
     // An exhausted pool or an unreachable server fails the call (UNAVAILABLE) instead of holding it.
     connectionTimeoutMillis: 5000,
     application_name: 'content-svc',
+    // A statement is sent without waiting for the one before it to be answered (node-postgres
+    // pipelining): sql.ts sends a transaction's BEGIN and first statement together.
+    pipeline: true,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);

@@ -39,16 +39,39 @@ export async function queryOne<T>(db: Db, sql: string, bindings: readonly Bindin
   return rows[0];
 }
 
-/** Runs `body` in one transaction on one pooled connection; a connection that failed is discarded. */
-export async function transaction<T>(pool: pg.Pool, body: (trx: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Sends COMMIT right behind `last`, a statement already sent, and resolves to that statement's
+ * result once both are answered. If `last` fails, PostgreSQL has aborted the transaction and the
+ * COMMIT rolls it back: `last`'s error is thrown. Nothing may fail after it in the transaction's body.
+ */
+export type CommitBehind = <R>(last: Promise<R>) => Promise<R>;
+
+/**
+ * Runs `body` in one transaction on one pooled connection; a connection that failed is discarded.
+ * On a pipelining pool (postgres.ts) nothing waits for BEGIN: the body's first statement follows
+ * it on the wire; a body that ends with `commitBehind` saves the COMMIT's round trip as well.
+ */
+export async function transaction<T>(pool: pg.Pool, body: (trx: pg.PoolClient, commitBehind: CommitBehind) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  const begun = client.query('begin');
+  let committed = false;
+  const commitBehind: CommitBehind = async (last) => {
+    committed = true;
+    const [result, commit] = await Promise.allSettled([last, client.query('commit')]);
+    if (result.status === 'rejected') throw result.reason;
+    if (commit.status === 'rejected') throw commit.reason;
+    if (commit.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${commit.value.command}, not COMMIT`);
+    return result.value;
+  };
   try {
-    await client.query('begin');
-    const result = await body(client);
-    await client.query('commit');
+    const result = await body(client, commitBehind);
+    await begun;
+    if (!committed) await client.query('commit');
     client.release();
     return result;
   } catch (err: unknown) {
+    await begun.catch(() => undefined);
+    // After a COMMIT that rolled back, this ROLLBACK only draws a warning (no transaction in progress).
     const broken = await client.query('rollback').then(
       () => undefined,
       (rollbackFailed: unknown) => (rollbackFailed instanceof Error ? rollbackFailed : new Error(String(rollbackFailed))),

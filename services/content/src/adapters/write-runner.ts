@@ -1,10 +1,11 @@
 // One member write = one database transaction holding the change, its maintained counters, its
 // outbox rows and (when the caller sent an `idempotency-key`) the key with the encoded response,
-// written in the outbox insert's statement: the change, then one statement for the rest, then
-// commit. A concurrent duplicate blocks on the key's primary key until the first transaction
-// ends; if that one committed, the duplicate rolls back and answers the stored response (as does
-// a retry whose change now fails, e.g. a like that exists). After commit the outbox rows go to
-// the immediate publisher; the RPC does not wait for Kafka.
+// written in the outbox insert's statement: BEGIN with the change's first statement, the change,
+// then that one statement with COMMIT right behind it (sql.ts pipelines both pairs). A concurrent
+// duplicate blocks on the key's primary key until the first transaction ends; if that one
+// committed, the duplicate's statement fails (unique violation), its COMMIT rolls back, and it
+// answers the stored response (as does a retry whose change now fails, e.g. a like that exists).
+// After commit the outbox rows go to the immediate publisher; the RPC does not wait for Kafka.
 import { createHash } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import type pg from 'pg';
@@ -49,7 +50,7 @@ export function createWriteRunner(pool: pg.Pool, clock: EventClock, queue: Immed
       const requestHash = key === undefined ? '' : createHash('sha256').update(spec.requestCodec.encode(spec.request).finish()).digest('hex');
       let outcome: { response: Awaited<ReturnType<typeof spec.body>>['response']; outbox: ClaimedRow[] };
       try {
-        outcome = await transaction(pool, async (trx) => {
+        outcome = await transaction(pool, async (trx, commitBehind) => {
           const { response, activities } = await spec.body(trx);
           const messages = activities.map((a) => toOutboxMessage(a, clock.now()));
           const rows = messages.map((m) => ({ topic: m.topic, key: m.key, payload: Buffer.from(MemberActivityEvent.encode(m.event).finish()), traceparent }));
@@ -57,19 +58,18 @@ export function createWriteRunner(pool: pg.Pool, clock: EventClock, queue: Immed
             key === undefined
               ? undefined
               : {
-                  sql: `insert into content.idempotency_keys (member_id, idempotency_key, method, request_hash, response) values (?, ?, ?, ?, ?) on conflict do nothing returning 1`,
+                  sql: `insert into content.idempotency_keys (member_id, idempotency_key, method, request_hash, response) values (?, ?, ?, ?, ?)`,
                   bindings: [spec.memberId, key, spec.method, requestHash, Buffer.from(spec.responseCodec.encode(response).finish())],
                 };
-          const { ids, alongsideRows } = await insertOutbox(trx, rows, claim);
-          // The key belongs to an earlier, committed write: roll this one back and answer that one's response.
-          if (claim !== undefined && alongsideRows === 0) throw new KeyTaken();
+          const ids = await commitBehind(insertOutbox(trx, rows, claim));
           return { response, outbox: rows.map((r, i) => ({ id: ids[i]!, ...r, attempts: 0 })) };
         });
       } catch (err: unknown) {
-        if (key === undefined || !(err instanceof KeyTaken || err instanceof DomainError)) throw err;
+        const keyTaken = isKeyTaken(err);
+        if (key === undefined || !(keyTaken || err instanceof DomainError)) throw err;
         const earlier = await earlierResponse(pool, spec.memberId, key, spec.method, requestHash);
         if (earlier === undefined) {
-          if (err instanceof KeyTaken) throw new Error('idempotency key vanished between conflict and read', { cause: err });
+          if (keyTaken) throw new Error('idempotency key vanished between conflict and read', { cause: err });
           throw err; // no earlier write with this key: the failure is this write's own
         }
         return spec.responseCodec.decode(earlier);
@@ -80,12 +80,9 @@ export function createWriteRunner(pool: pg.Pool, clock: EventClock, queue: Immed
   };
 }
 
-class KeyTaken extends Error {
-  constructor() {
-    super('the idempotency key was taken by an earlier write');
-    this.name = 'KeyTaken';
-  }
-}
+/** The key's row exists: an earlier write with this key committed (unique violation on its primary key). */
+const isKeyTaken = (err: unknown): boolean =>
+  (err as { code?: unknown }).code === '23505' && (err as { constraint?: unknown }).constraint === 'idempotency_keys_pkey';
 
 function idempotencyKeyOf(metadata: Metadata): string | undefined {
   const value = metadata.get('idempotency-key')[0];
