@@ -140,6 +140,22 @@ for (const engine of ENGINES) {
       assert.equal((await index.searchPosts(fresh, 10, 0)).total, 1);
     });
 
+    contract('a batch holding many posts, one of them three times out of order, indexes each once with its newest text', async ({ index }) => {
+      const w = word('batch');
+      const posts = Array.from({ length: 30 }, () => id());
+      const twice = posts[7]!;
+      await index.applyMany([
+        ...posts.map((p, i) => post(p, `${w} number${i}`, 1000 + i)),
+        post(twice, `${w} newest`, 5000),
+        post(twice, `${w} older`, 4000),
+      ]);
+      assert.equal((await index.searchPosts(w, 50, 0)).total, 30);
+      assert.deepEqual(await postIds(index, `${w} newest`), [twice]);
+      assert.deepEqual(await postIds(index, `${w} older`), []);
+      const [row] = (await index.searchPosts(`${w} newest`, 10, 0)).rows;
+      assert.deepEqual([row?.createdAt, row?.updatedAt], [at(1007), at(5000)]);
+    });
+
     contract('a delete is final: a create arriving after it (or replayed) does not revive the post', async ({ index }) => {
       const w = word('gone');
       const [p, q] = [id(), id()];

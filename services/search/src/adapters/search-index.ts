@@ -2,8 +2,8 @@
 // deletes are final) and the queries behind the RPCs. A keyword matches a document when its
 // words match (`simple` config: case-insensitive, no stemming) or when it is a substring of the
 // text (ILIKE, served by the trigram index) — the original matched unanchored substrings.
-import type { IndexChange } from '../domain/index-event.ts';
-import { likePattern } from '../domain/index-event.ts';
+import type { IndexChange, PostUpsert } from '../domain/index-event.ts';
+import { likePattern, mergePostUpserts } from '../domain/index-event.ts';
 import type { IndexedComment, SearchIndex } from '../domain/search-engine.ts';
 import type { Sql } from './sql.ts';
 
@@ -64,17 +64,23 @@ export function createSearchIndex(sql: Sql): SearchIndex {
       return { rows: rows.map(toComment), total: Number(count?.total ?? 0) };
     });
 
+  // One statement for any number of posts (newest event wins, a deleted post stays deleted); the
+  // rows travel as one JSON parameter. At most one row per post: mergePostUpserts.
+  const upsertPosts = (sql: Sql, posts: readonly PostUpsert[]): Promise<number> =>
+    sql.run(
+      `insert into search.posts (post_id, author_id, content, created_at, updated_at, event_at)
+       select r.post_id, r.author_id, r.content, r.created_at, r.at, r.at
+       from json_to_recordset(?::json) as r(post_id bigint, author_id bigint, content text, created_at timestamptz, at timestamptz)
+       on conflict (post_id) do update set content = excluded.content, author_id = excluded.author_id,
+         updated_at = greatest(search.posts.updated_at, excluded.updated_at), event_at = excluded.event_at
+       where not search.posts.is_deleted and search.posts.event_at <= excluded.event_at`,
+      [JSON.stringify(posts.map((p) => ({ post_id: p.postId, author_id: p.authorId, content: p.content, created_at: p.createdAt ?? p.at, at: p.at })))],
+    );
+
   const apply = async (sql: Sql, change: IndexChange): Promise<void> => {
     switch (change.kind) {
       case 'upsert-post':
-        await sql.run(
-          `insert into search.posts (post_id, author_id, content, created_at, updated_at, event_at)
-           values (?, ?, ?, ?, ?, ?)
-           on conflict (post_id) do update set content = excluded.content, author_id = excluded.author_id,
-             updated_at = greatest(search.posts.updated_at, excluded.updated_at), event_at = excluded.event_at
-           where not search.posts.is_deleted and search.posts.event_at <= excluded.event_at`,
-          [change.postId, change.authorId, change.content, change.createdAt ?? change.at, change.at, change.at],
-        );
+        await upsertPosts(sql, [change]);
         return;
       case 'delete-post':
         // Its comments stop matching through COMMENT_VISIBLE; they are also marked so counts agree.
@@ -145,7 +151,17 @@ export function createSearchIndex(sql: Sql): SearchIndex {
       if (effective.length === 0) return;
       if (effective.length === 1) return apply(sql, effective[0]!);
       await sql.tx(async (tx) => {
-        for (const change of effective) await apply(tx, change);
+        // A run of post upserts (the usual batch: new posts) is one statement; other changes keep
+        // their place between runs, so a delete still orders against the upserts around it.
+        for (let i = 0; i < effective.length; ) {
+          let end = i;
+          while (effective[end]?.kind === 'upsert-post') end++;
+          if (end === i) await apply(tx, effective[i++]!);
+          else {
+            await upsertPosts(tx, mergePostUpserts(effective.slice(i, end) as PostUpsert[]));
+            i = end;
+          }
+        }
       });
     },
 

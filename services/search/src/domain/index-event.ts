@@ -23,6 +23,28 @@ export type IndexChange =
 
 const IGNORE: IndexChange = { kind: 'ignore' };
 
+export type PostUpsert = Extract<IndexChange, { kind: 'upsert-post' }>;
+
+/**
+ * A run of post upserts as one write per post, leaving what applying them one by one would: the
+ * text, author and time of the newest event (the later one on a tie, as `<=` lets it win), and
+ * the earliest creation time among them, for a post the run creates.
+ */
+export function mergePostUpserts(changes: readonly PostUpsert[]): PostUpsert[] {
+  const byPost = new Map<string, PostUpsert>();
+  for (const change of changes) {
+    const seen = byPost.get(change.postId);
+    if (seen === undefined) {
+      byPost.set(change.postId, change);
+      continue;
+    }
+    const newest = change.at.getTime() >= seen.at.getTime() ? change : seen;
+    const created = Math.min((seen.createdAt ?? seen.at).getTime(), (change.createdAt ?? change.at).getTime());
+    byPost.set(change.postId, { ...newest, createdAt: new Date(created) });
+  }
+  return [...byPost.values()];
+}
+
 export function indexChangeOf(event: MemberActivityEvent): IndexChange {
   const at = event.createdAt ?? new Date(0);
   const { postId, memberId, commentId, content } = event;
