@@ -45,6 +45,9 @@
 //             wait, before the closing reading, until activity and search hold every post and
 //             every consumer group has committed to the end of the topics, so fan-out, indexing
 //             and the activity log are in the figure ("events stored" reports what arrived).
+//   PostgreSQL by client  PostgreSQL's CPU ms/request again, by each backend's application_name
+//             (the bench names every service's connections with PGAPPNAME; "server": PostgreSQL's
+//             own processes, "unnamed": connections without a name); not added to any total.
 //   Targets (issue 12): mix saturation >= 30 % of the gRPC floor; mix p99 <= 50 ms at half the mix
 //   saturation; follow feed >= 50 % of the floor and <= 1.2 ms CPU/request (saturation row);
 //   a post <= 5 ms CPU (create post saturation row, consumers included).
