@@ -172,6 +172,9 @@ kafka_up() {
       -c "$run/kafka.properties" >"$kafka_logs/format.log" 2>&1 || die "kafka storage format failed; see $kafka_logs/format.log"
     echo "$KAFKA_VERSION" >"$run/kafka-data.version"
   fi
+  # The readiness check greps this file for the start line: it starts empty, and what an earlier
+  # broker wrote (a test that restarts the broker) is kept in server.earlier.log.
+  [ -s "$kafka_logs/server.log" ] && cat "$kafka_logs/server.log" >>"$kafka_logs/server.earlier.log"
   : >"$kafka_logs/server.log"
   local started=$SECONDS
   log "starting kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"

@@ -20,6 +20,7 @@ import {
   createTopic,
   deleteTopics,
   eventually,
+  groupState,
   migrateOnce,
   publish,
   startActivity,
@@ -98,6 +99,7 @@ describe('activity read API', () => {
       },
       30_000,
       'the seven events stored',
+      () => groupState(names.group, [names.today]),
     );
   });
   after(async () => {

@@ -35,6 +35,30 @@ export function uniqueNames() {
   return { prefix, group: `test-activity-${id}`, today: dayTopic(prefix, new Date()) };
 }
 
+/**
+ * For a failure message: the consumer group's state and members, and per topic its committed
+ * offsets against each partition's end (activity-svc has been seen, rarely, to join and read nothing).
+ */
+export async function groupState(groupId: string, topics: readonly string[]): Promise<string> {
+  const client = kafka.admin();
+  try {
+    await client.connect();
+    const { groups } = await client.describeGroups([groupId]);
+    const parts = groups.map((g) => `group ${g.groupId} ${g.state}, ${g.members.length} member(s)`);
+    for (const topic of topics) {
+      const ends = await client.fetchTopicOffsets(topic);
+      const [committed] = await client.fetchOffsets({ groupId, topics: [topic] });
+      const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
+      parts.push(`${topic}: ${ends.map((e) => `p${e.partition} ${at.get(e.partition) ?? '?'}/${e.offset}`).join(' ')}`);
+    }
+    return parts.join('; ');
+  } catch (err: unknown) {
+    return `group state unavailable: ${String(err)}`;
+  } finally {
+    await client.disconnect();
+  }
+}
+
 export async function createTopic(topic: string, partitions = 6): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -236,7 +260,8 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 }
 
 /** Polls until check() returns a value that is not undefined, or fails after timeoutMs. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+/** `explain`, when given, adds what it says to the timeout's message (e.g. groupState). */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string, explain?: () => Promise<string>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -246,7 +271,10 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (err: unknown) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    if (Date.now() > deadline) {
+      const why = explain ? `; ${await explain()}` : '';
+      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}${why}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
