@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { client, dataOf, eventually, refreshCookieOf, signupBody, tokenOf, uniqueHandle } from '../gateway/test/support/http-client.ts';
+import { groupState } from './support/kafka-groups.ts';
 import { freePort, spawnService, type SpawnedService } from './support/spawn-service.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -25,27 +26,6 @@ async function startGroupAtTheEnd(groupId: string): Promise<void> {
   await admin.connect();
   try {
     for (const topic of (await admin.listTopics()).filter((t) => t.startsWith('member-activity-'))) await admin.resetOffsets({ groupId, topic, earliest: false });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** For a failure message: the group's state and members, and per day topic its committed offsets against the topic's end. */
-async function groupState(groupId: string): Promise<string> {
-  const admin = kafkaAdmin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups([groupId]);
-    const parts = groups.map((g) => `group ${g.state}, ${g.members.length} member(s)`);
-    for (const topic of (await admin.listTopics()).filter((t) => t.startsWith('member-activity-'))) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
-      parts.push(`${topic}: ${ends.map((e) => `p${e.partition} ${at.get(e.partition) ?? '?'}/${e.offset}`).join(' ')}`);
-    }
-    return parts.join('; ');
-  } catch (err: unknown) {
-    return `group state unavailable: ${String(err)}`;
   } finally {
     await admin.disconnect();
   }
@@ -159,7 +139,7 @@ describe('tracing: one request, one trace across every hop', () => {
     const consumed = await eventually(async () => trace().find((s) => s.service === 'activity-svc' && s.name.startsWith('handle ')), 60_000);
     // activity-svc has been seen to subscribe and then read nothing for 60 s under the full suite's
     // load (cause not found): the message says where its group stood.
-    if (consumed === undefined) assert.fail(`activity-svc's consumer span in the trace; trace has ${trace().map((s) => `${s.service}:${s.name}`).join(', ')}; ${await groupState(group)}`);
+    if (consumed === undefined) assert.fail(`activity-svc's consumer span in the trace; trace has ${trace().map((s) => `${s.service}:${s.name}`).join(', ')}; ${await groupState(kafkaAdmin(), group, (t) => t.startsWith('member-activity-'))}`);
 
     const byId = new Map(trace().map((s) => [s.spanId, s]));
     const parentOf = (s: ExportedSpan): ExportedSpan | undefined => byId.get(s.parentSpanId);

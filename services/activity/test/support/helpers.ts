@@ -10,6 +10,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { ActivityServiceClient } from '@dailyfeed/gen/activity/v1/activity';
 import { MemberActivityEvent, MemberActivityType } from '@dailyfeed/gen/events/v1/member_activity';
+import { groupState as groupStateOf } from '../../../../test/support/kafka-groups.ts';
 import { migrateService, TEST_DATABASE_URL } from '../../../../test/support/spawn-service.ts';
 import { startService, type RunningService } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -35,29 +36,8 @@ export function uniqueNames() {
   return { prefix, group: `test-activity-${id}`, today: dayTopic(prefix, new Date()) };
 }
 
-/**
- * For a failure message: the consumer group's state and members, and per topic its committed
- * offsets against each partition's end (activity-svc has been seen, rarely, to join and read nothing).
- */
-export async function groupState(groupId: string, topics: readonly string[]): Promise<string> {
-  const client = kafka.admin();
-  try {
-    await client.connect();
-    const { groups } = await client.describeGroups([groupId]);
-    const parts = groups.map((g) => `group ${g.groupId} ${g.state}, ${g.members.length} member(s)`);
-    for (const topic of topics) {
-      const ends = await client.fetchTopicOffsets(topic);
-      const [committed] = await client.fetchOffsets({ groupId, topics: [topic] });
-      const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
-      parts.push(`${topic}: ${ends.map((e) => `p${e.partition} ${at.get(e.partition) ?? '?'}/${e.offset}`).join(' ')}`);
-    }
-    return parts.join('; ');
-  } catch (err: unknown) {
-    return `group state unavailable: ${String(err)}`;
-  } finally {
-    await client.disconnect();
-  }
-}
+/** For a failure message: where the consumer group stood on these topics (test/support/kafka-groups.ts). */
+export const groupState = (groupId: string, topics: readonly string[]): Promise<string> => groupStateOf(kafka.admin(), groupId, (t) => topics.includes(t));
 
 export async function createTopic(topic: string, partitions = 6): Promise<void> {
   const admin = kafka.admin();
