@@ -1,7 +1,8 @@
 // Component test of sql.ts's transactions on content-svc's pool, against the test database: the
 // pool pipelines (postgres.ts), so BEGIN goes out with the body's first statement and, with
 // commitBehind, COMMIT with its last one; a last statement that fails rolls the whole body back.
-// What the client writes to PostgreSQL's socket and when answers arrive are recorded in order.
+// What the client writes to PostgreSQL's socket and when answers arrive are recorded in order, and
+// which messages reach the kernel together (one write or writev call each).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -11,11 +12,19 @@ import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgre
 import { query, transaction } from '../src/adapters/sql.ts';
 import { TEST_DATABASE_URL } from './support/helpers.ts';
 
+/** net.Socket's two ways of handing bytes to the kernel (what Writable calls after uncork). */
+interface Flushing {
+  _writev(chunks: { chunk: Buffer }[], callback: (err?: Error | null) => void): void;
+  _write(chunk: Buffer, encoding: BufferEncoding, callback: (err?: Error | null) => void): void;
+}
+
 describe('content-svc transactions on the pipelining pool', () => {
   let pg: Postgres;
   // 'out:<message type>' for each protocol message written ('Q' a simple query such as BEGIN, 'B' a
   // statement's bind), 'in' for each chunk of answers read.
   const wire: string[] = [];
+  // The messages of each call that hands bytes to the kernel: what leaves the socket together.
+  const flushes: string[][] = [];
 
   before(async () => {
     await migrate(TEST_DATABASE_URL);
@@ -28,10 +37,24 @@ describe('content-svc transactions on the pipelining pool', () => {
         wire.push(`out:${String.fromCharCode(chunk[0] ?? 0)}${chunk[0] === 0x51 ? ` ${text}` : ''}`);
         return write(chunk, ...rest);
       });
+      const tapped = socket as unknown as Flushing;
+      const writev = tapped._writev.bind(socket);
+      const writeOne = tapped._write.bind(socket);
+      tapped._writev = (chunks, callback) => {
+        flushes.push(chunks.map((c) => messageOf(c.chunk)));
+        writev(chunks, callback);
+      };
+      tapped._write = (chunk, encoding, callback) => {
+        flushes.push([messageOf(chunk)]);
+        writeOne(chunk, encoding, callback);
+      };
       // Ahead of node-postgres's own listener, which may send the next statement as it reads an answer.
       socket.prependListener('data', () => wire.push('in'));
     });
   });
+
+  /** A protocol message's type, with the text of a simple query ('Q begin'). */
+  const messageOf = (chunk: Buffer): string => (chunk[0] === 0x51 ? `Q ${chunk.subarray(5, chunk.length - 1).toString('utf8')}` : String.fromCharCode(chunk[0] ?? 0));
 
   after(async () => {
     await pg.close();
@@ -48,7 +71,7 @@ describe('content-svc transactions on the pipelining pool', () => {
     wire.length = 0;
     const result = await transaction(pg.pool, async (trx, commitBehind) => {
       await query(trx, 'select 1 as first');
-      return commitBehind(query<{ last: number }>(trx, 'select 2 as last'));
+      return commitBehind(() => query<{ last: number }>(trx, 'select 2 as last'));
     });
     assert.deepEqual(result, [{ last: 2 }]);
     const begin = wire.indexOf('out:Q begin');
@@ -58,12 +81,26 @@ describe('content-svc transactions on the pipelining pool', () => {
     assert.ok(burstFrom(lastBind).includes('out:Q commit'), `COMMIT went out before the last statement was answered; wire: ${wire.join(' ')}`);
   });
 
+  it('when a transaction runs, then BEGIN leaves in one write with its first statement, and the last statement in one write with COMMIT', async () => {
+    await query(pg.pool, 'select 1'); // connected: the tap is in place
+    flushes.length = 0;
+    await transaction(pg.pool, async (trx, commitBehind) => {
+      await query(trx, 'select 1 as first');
+      await query(trx, 'select 2 as middle');
+      return commitBehind(() => query(trx, 'select 3 as last'));
+    });
+    const shown = flushes.map((f) => f.join(',')).join(' | ');
+    assert.ok(flushes.some((f) => f[0] === 'Q begin' && f.includes('B')), `BEGIN and the first statement in one write; writes: ${shown}`);
+    assert.ok(flushes.some((f) => f.includes('B') && f.at(-1) === 'Q commit'), `the last statement and COMMIT in one write; writes: ${shown}`);
+    assert.equal(flushes.length, 3, `three writes for three statements, BEGIN and COMMIT; writes: ${shown}`);
+  });
+
   it('when the statement sent with COMMIT fails, then nothing of the transaction stays and its error is thrown', async () => {
     const tag = `pipelined-${randomUUID()}`;
     await assert.rejects(
       transaction(pg.pool, async (trx, commitBehind) => {
         await query(trx, `insert into content.posts (author_id, content) values (1, ?)`, [tag]);
-        return commitBehind(query(trx, `select 1 / 0`));
+        return commitBehind(() => query(trx, `select 1 / 0`));
       }),
       /division by zero/,
     );

@@ -61,7 +61,7 @@ export function createWriteRunner(pool: pg.Pool, clock: EventClock, queue: Immed
                   sql: `insert into content.idempotency_keys (member_id, idempotency_key, method, request_hash, response) values (?, ?, ?, ?, ?)`,
                   bindings: [spec.memberId, key, spec.method, requestHash, Buffer.from(spec.responseCodec.encode(response).finish())],
                 };
-          const ids = await commitBehind(insertOutbox(trx, rows, claim));
+          const ids = await commitBehind(() => insertOutbox(trx, rows, claim));
           return { response, outbox: rows.map((r, i) => ({ id: ids[i]!, ...r, attempts: 0 })) };
         });
       } catch (err: unknown) {
