@@ -140,7 +140,8 @@ function sheddingOf(settings: NonNullable<GatewayDeps['shedding']>, registry: Re
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'gateway' });
-  collectDefaultMetrics({ register: registry });
+  // The event-loop delay is sampled every 100 ms: prom-client's 10 ms wakes an idle process 100 times a second (~4 ms CPU/s).
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   return registry;
 }
 

@@ -16,7 +16,8 @@ export interface Metrics extends RpcMetrics {
 export function createMetrics(service: string): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  // The event-loop delay is sampled every 100 ms: prom-client's 10 ms wakes an idle process 100 times a second (~4 ms CPU/s).
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   const handled = new Histogram({
     name: 'grpc_server_handling_seconds',
     help: 'Time to handle a unary RPC, by method and gRPC status.',
