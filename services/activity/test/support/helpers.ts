@@ -239,8 +239,10 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   return total;
 }
 
-/** Polls until check() returns a value that is not undefined, or fails after timeoutMs. */
-/** `explain`, when given, adds what it says to the timeout's message (e.g. groupState). */
+/**
+ * Polls until check() returns a value that is not undefined, or fails after timeoutMs; `explain`,
+ * when given, adds what it says to the timeout's message (e.g. groupState).
+ */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string, explain?: () => Promise<string>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
