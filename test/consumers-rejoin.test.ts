@@ -9,6 +9,15 @@
 // the issue's 10 s, end to end: the other half is the publishing side's (content-svc's outbox relay
 // re-sending what the outage held back), which `npm run drills -- --only kafka` measures with it.
 //
+// Why the consumers make it: kafkajs crashes a consumer that finds no broker and restarts it; the
+// group cannot be left while the broker is down, so the restarted consumer rejoins under its old
+// member id (patches/kafkajs+2.2.4.patch), which the coordinator admits at once, where a new member
+// waits until the lost one's session (6 s) expired: past the bound whenever the crash happens (it
+// does under load; CI failed on it). A plain kafkajs consumer beside them makes the crash certain (no
+// retries: every failed request crashes it, and it is restarted 300 ms later) and has a session
+// that outlives the outage: it must come back under the member id it had. Without the patch it
+// joins as a new member.
+//
 // It restarts a broker of its own (free ports, its own folder under .run/tests, as the fault drills
 // do: bench/drills/infra.ts), never the run's: a broker this checkout did not start (another
 // checkout's, or one started by hand) could not be stopped by infra.sh and the test would not
@@ -116,6 +125,15 @@ describe('consumers across a broker restart', () => {
     }),
   ];
 
+  // A plain kafkajs consumer that crashes on the first failed request (no retries) and is restarted
+  // 300 ms later, again and again while the broker is down; its session (60 s) outlives the outage.
+  const plain = new Kafka({ clientId: `rejoin-${id}-plain`, brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 0, initialRetryTime: 300, restartOnFailure: async () => true } })
+    .consumer({ groupId: `test-rejoin-plain-${id}`, sessionTimeout: 60_000, rebalanceTimeout: 60_000, maxWaitTimeInMs: 200 });
+  const plainJoins: string[] = [];
+  const plainCrashes: { error: string; restart: boolean }[] = [];
+  plain.on(plain.events.GROUP_JOIN, (e) => void plainJoins.push(e.payload.memberId));
+  plain.on(plain.events.CRASH, (e) => void plainCrashes.push({ error: e.payload.error.name, restart: e.payload.restart }));
+
   let postId = 0;
   /** Publishes one POST_CREATE event (after a restart, through a fresh client) and returns its key. */
   const publishEvent = async (): Promise<string> => {
@@ -161,11 +179,17 @@ describe('consumers across a broker restart', () => {
     const warmUp = await publishEvent();
     const took = await consumedBy(warmUp, Date.now(), 60_000);
     for (const c of CONSUMERS) assert.ok(took.get(c) !== undefined, `${c} never read the warm-up event`);
+    // Started once the broker coordinates groups: a first join without retries could fail for good.
+    await plain.connect();
+    await plain.subscribe({ topics: [topic] });
+    await plain.run({ eachBatch: async () => undefined });
+    while (plainJoins.length === 0) await sleep(50);
   }, { timeout: 90_000 });
 
   after(async () => {
     if (!(await brokerListens())) await broker.start();
     await Promise.all(consumers.map((c) => c.stop()));
+    await plain.disconnect().catch(() => undefined);
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
     await broker.dispose();
   });
@@ -182,6 +206,11 @@ describe('consumers across a broker restart', () => {
     t.diagnostic(`event published ${Date.now() - back} ms after the broker was back`);
     const took = await consumedBy(key, back, 60_000);
     for (const c of CONSUMERS) t.diagnostic(`${c}: read it ${took.get(c) ?? 'never (60 s)'} ms after the broker was back`);
+    for (const deadline = Date.now() + 30_000; plainJoins.length < 2 && Date.now() < deadline; ) await sleep(100);
+    t.diagnostic(`plain consumer: ${plainCrashes.length} crashes (${[...new Set(plainCrashes.map((c) => c.error))].join(', ')}), joined as ${plainJoins.join(', ')}`);
+    assert.ok(plainCrashes.some((c) => c.restart), 'the plain consumer crashed (and was restarted) while the broker was down');
+    assert.ok(plainJoins.length >= 2, 'the plain consumer rejoined its group after the restart');
+    assert.deepEqual(new Set(plainJoins), new Set([plainJoins[0]]), 'the plain consumer rejoined under its old member id');
     for (const c of CONSUMERS) {
       const ms = took.get(c);
       assert.ok(ms !== undefined && ms < BOUND_MS, `${c} read the new event ${ms ?? 'never'} ms after the broker was back (bound ${BOUND_MS} ms)`);
