@@ -210,12 +210,17 @@ const todayTopic = (): string => `member-activity-${new Date().toISOString().sli
 
 /** runDrill, with a drill that throws (setup failed, fault could not be applied) reported as failed. */
 export async function runDrillSafely(s: Session, name: DrillName): Promise<DrillResult> {
+  let result: DrillResult;
   try {
-    return await runDrill(s, name);
+    result = await runDrill(s, name);
   } catch (err: unknown) {
     const failure = `the drill itself failed: ${err instanceof Error ? err.message : String(err)}`;
-    return { name, title: 'aborted', failures: [failure], notes: [], tally: newTally(''), ledger: undefined, recoveryMs: undefined };
+    result = { name, title: 'aborted', failures: [failure], notes: [], tally: newTally(''), ledger: undefined, recoveryMs: undefined };
   }
+  // A fault may fail requests, never end a process: one that exited on its own (the drill's kills are
+  // not counted) fails the drill, even when a restart hid it from the stores' ledger.
+  const exits = [...s.stack.components.values()].flatMap((c) => c.takeUnexpectedExits().map((how) => `${c.name} exited on its own during the drill (${how})`));
+  return exits.length === 0 ? result : { ...result, failures: [...result.failures, ...exits] };
 }
 
 export async function runDrill(s: Session, name: DrillName): Promise<DrillResult> {

@@ -39,6 +39,23 @@ export async function call(edge: string, method: string, path: string, options: 
   }
 }
 
+/**
+ * A setup request (sign-up, login, follow, first feed read, seed post): the previous drill's fault
+ * may still be wearing off, a channel reconnecting or an edge circuit still open (its half-open
+ * probe comes 30 s after it opened, and a failed probe opens it for another 30 s), so a refusal
+ * (503, 504, no answer) is retried as a client would, after the Retry-After it carries (1-10 s),
+ * for up to 90 s. The burst itself never retries: its answers are what a drill judges.
+ */
+export async function setupCall(edge: string, method: string, path: string, options: Parameters<typeof call>[3] = {}): Promise<Answer> {
+  const deadline = Date.now() + 90_000;
+  let res = await call(edge, method, path, options);
+  while ([0, 503, 504].includes(res.status) && Date.now() < deadline) {
+    await sleep(Math.min(10, Math.max(1, Number(res.retryAfter) || 1)) * 1000);
+    res = await call(edge, method, path, options);
+  }
+  return res;
+}
+
 const dataId = (answer: Answer): number | undefined => {
   const data = answer.body['data'];
   const id = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['id'] : undefined;
@@ -57,14 +74,14 @@ export async function signUp(edge: string, handle: string): Promise<Member> {
     email, password: 'Passw0rd!', memberName: handle.slice(0, 30), handle, displayName: handle.slice(0, 50), bio: '', location: '', websiteUrl: '', birthDate: '',
     gender: 'OTHER', timezone: 'Asia/Seoul', languageCode: 'ko', countryCode: 'KR', privacyLevel: 'PUBLIC', isActive: true, avatarUrl: null, coverUrl: null,
   };
-  const signup = await call(edge, 'POST', '/api/authentication/signup', { body });
+  const signup = await setupCall(edge, 'POST', '/api/authentication/signup', { body });
   const id = dataId(signup);
   if (signup.status !== 201 || id === undefined) throw new Error(`signup of ${handle} answered ${signup.status}: ${JSON.stringify(signup.body)}`);
   return { id, token: await logIn(edge, email), email };
 }
 
 export async function logIn(edge: string, email: string): Promise<string> {
-  const login = await call(edge, 'POST', '/api/authentication/login', { body: { email, password: 'Passw0rd!' } });
+  const login = await setupCall(edge, 'POST', '/api/authentication/login', { body: { email, password: 'Passw0rd!' } });
   if (login.status !== 200 || login.token === null) throw new Error(`login answered ${login.status}: ${JSON.stringify(login.body)}`);
   return login.token;
 }
@@ -80,11 +97,11 @@ export async function cast(edge: string, tag: string, authors = 3, followers = 3
   const cast = { authors: await make('a', authors), followers: await make('f', followers) };
   for (const follower of cast.followers) {
     for (const author of cast.authors) {
-      const res = await call(edge, 'POST', `/api/members/follow/${author.id}`, { token: follower.token });
+      const res = await setupCall(edge, 'POST', `/api/members/follow/${author.id}`, { token: follower.token });
       if (res.status >= 300) throw new Error(`follow answered ${res.status}: ${JSON.stringify(res.body)}`);
     }
     // The first read builds the stored follow feed; fan-out adds to feeds that exist.
-    const feed = await call(edge, 'GET', '/api/timeline/posts/followings?page=0&size=20', { token: follower.token });
+    const feed = await setupCall(edge, 'GET', '/api/timeline/posts/followings?page=0&size=20', { token: follower.token });
     if (feed.status !== 200) throw new Error(`follow feed answered ${feed.status}: ${JSON.stringify(feed.body)}`);
   }
   return cast;
@@ -116,14 +133,9 @@ export function newTally(marker: string): Tally {
  */
 export async function seedPosts(edge: string, c: Cast, tally: Tally): Promise<void> {
   for (const [k, author] of c.authors.entries()) {
-    // The previous drill's fault may still be wearing off (a channel reconnecting): retry a while.
-    const deadline = Date.now() + 60_000;
+    // Retried (setupCall) under one idempotency key: a retry never posts twice.
     const seed = { token: author.token, body: { content: `${tally.marker} w-seed${k}` }, idempotencyKey: `${tally.marker}-seed${k}`.replaceAll(' ', '-') };
-    let res = await call(edge, 'POST', '/api/posts', seed);
-    while ([0, 503, 504].includes(res.status) && Date.now() < deadline) {
-      await sleep(1000);
-      res = await call(edge, 'POST', '/api/posts', seed);
-    }
+    const res = await setupCall(edge, 'POST', '/api/posts', seed);
     const id = dataId(res);
     if (res.status !== 201 || id === undefined) throw new Error(`seed post answered ${res.status}: ${JSON.stringify(res.body)}`);
     tally.posts.push(id);

@@ -21,6 +21,8 @@ export interface Component {
   start(): Promise<void>;
   kill(signal: NodeJS.Signals): Promise<void>;
   healthy(): Promise<boolean>;
+  /** How the process ended on its own (not through kill) since the last call, e.g. 'code 1'; then forgotten. */
+  takeUnexpectedExits(): string[];
 }
 
 export interface StackOptions {
@@ -79,6 +81,8 @@ function migrate(options: StackOptions, name: ServiceName): Promise<void> {
 
 function component(name: ComponentName, port: number, script: string, env: NodeJS.ProcessEnv, logDir: string): Component {
   let child: ChildProcess | undefined;
+  let killing = false;
+  let unexpected: string[] = [];
   const healthy = (): Promise<boolean> => (name === 'gateway' ? httpHealthy(port) : grpcServing(port, name));
   return {
     name,
@@ -91,6 +95,10 @@ function component(name: ComponentName, port: number, script: string, env: NodeJ
       c.stdout.pipe(out);
       c.stderr.pipe(out);
       child = c;
+      killing = false;
+      c.once('exit', (code, signal) => {
+        if (!killing) unexpected.push(signal === null ? `code ${String(code)}` : `signal ${signal}`);
+      });
       const deadline = Date.now() + 120_000;
       while (Date.now() < deadline) {
         if (c.exitCode !== null || c.signalCode !== null) throw new Error(`${name} exited while starting; see ${join(logDir, `${name}.log`)}`);
@@ -103,8 +111,14 @@ function component(name: ComponentName, port: number, script: string, env: NodeJ
       const c = child;
       if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+      killing = true;
       c.kill(signal);
       await exited;
+    },
+    takeUnexpectedExits() {
+      const taken = unexpected;
+      unexpected = [];
+      return taken;
     },
   };
 }
