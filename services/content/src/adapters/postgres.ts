@@ -33,6 +33,11 @@ export function connectPostgres(url: string, poolMax: number): Postgres {
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // pg-pool listens for 'error' only on idle clients: a socket that fails while a transaction holds
+  // its client (PostgreSQL cut mid-transaction: a pipelined write meets ECONNRESET) would emit an
+  // 'error' nobody handles and end the process. The transaction's statements fail with the error
+  // anyway, and pg-pool discards a client that is no longer queryable when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const relaxed = new pgDriver.Pool({
     connectionString: url,
     max: 1,

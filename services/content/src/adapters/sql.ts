@@ -69,19 +69,6 @@ function socketOf(client: pg.PoolClient): Corkable | undefined {
  */
 export async function transaction<T>(pool: pg.Pool, body: (trx: pg.PoolClient, commitBehind: CommitBehind) => Promise<T>): Promise<T> {
   const client = await pool.connect();
-  // pg-pool listens for 'error' only on idle clients: a socket that fails while this one is checked
-  // out (PostgreSQL cut mid-transaction: a pipelined write meets ECONNRESET) would emit an 'error'
-  // nobody handles and end the process. Its statements fail with that error anyway; the client is
-  // then released as broken, so the pool discards it.
-  let lost: Error | undefined;
-  const onLost = (err: Error): void => {
-    lost = err;
-  };
-  client.on('error', onLost);
-  const release = (broken?: Error): void => {
-    client.removeListener('error', onLost);
-    client.release(broken ?? lost);
-  };
   const socket = socketOf(client);
   // BEGIN waits in the socket for the body's first statement, sent in this same tick.
   socket?.cork();
@@ -107,7 +94,7 @@ export async function transaction<T>(pool: pg.Pool, body: (trx: pg.PoolClient, c
     const result = await body(client, commitBehind);
     await begun;
     if (!committed) await client.query('commit');
-    release();
+    client.release();
     return result;
   } catch (err: unknown) {
     await begun.catch(() => undefined);
@@ -116,7 +103,7 @@ export async function transaction<T>(pool: pg.Pool, body: (trx: pg.PoolClient, c
       () => undefined,
       (rollbackFailed: unknown) => (rollbackFailed instanceof Error ? rollbackFailed : new Error(String(rollbackFailed))),
     );
-    release(broken);
+    client.release(broken);
     throw err;
   }
 }
