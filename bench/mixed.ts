@@ -24,7 +24,16 @@
 // row's saturation; measured after --warmup seconds unmeasured at that rate, so that it shows the
 // steady state rather than the way down from saturation), each request from a random caller,
 // pages 0-2 of 20:
-//   floors        no-op unary gRPC (health Check on timeline-svc) and a bare Node http JSON server
+//   floors        no-op unary gRPC (health Check on timeline-svc) and a bare Node http JSON server;
+//                 the shape floors: a bare http server making one grpc-js call per request to a
+//                 server that answers at once (http → gRPC), or after one Redis GET (http → gRPC →
+//                 Redis), and the latter again moving a real follow-feed page's bytes (measured
+//                 from timeline-svc and the edge; built once, not per request). A follow-feed read
+//                 has at least these hops (edge, timeline, a store) and more work in each, so its
+//                 rate cannot exceed theirs: they show how much of a ratio target the request's
+//                 shape alone leaves room for, and how much the code in the hops takes. With the
+//                 follow-feed row, the page-sized shape floor runs once more in an open loop at
+//                 the follow feed's saturation rate, for CPU per request at the same rate.
 //   mix 60/30/10  GET /api/timeline/posts/followings (follow feed) 60 %, GET /api/timeline/posts
 //                 (my feed) 30 %, POST /api/posts 10 %
 //   follow feed, my feed, create post   each alone
@@ -63,7 +72,7 @@ import { connectEvents, storedPosts } from './mixed/events.ts';
 import { cpuDelta, listenerPid, PG_CLIENT, redisPid, snapshot, type CpuSources } from './mixed/cpu.ts';
 import { capacity, capacityText } from './mixed/capacity.ts';
 import { feedMemory, type FeedMemory } from './mixed/feeds.ts';
-import { grpcFloor, startHttpFloor } from './mixed/floors.ts';
+import { followFeedPageBytes, grpcFloor, startHttpFloor, startShapeFloor, type FloorServer, type PageBytes } from './mixed/floors.ts';
 import { closedLoop, createClient, openLoop, type LoadResult, type Req } from './mixed/load.ts';
 import { errorRate, line, measure, targets, type Measured } from './mixed/report.ts';
 import { callerEmails, FAN_AUTHORS, fanEmail, PASSWORD, seed, seededWith, vacuumWritten } from './mixed/seed.ts';
@@ -270,7 +279,7 @@ async function warmStack(s: Session, tokens: () => string): Promise<void> {
 }
 
 async function floors(s: Session): Promise<void> {
-  let before = await snapshot(s.sources);
+  const before = await snapshot(s.sources);
   const g = await grpcFloor(s.stack.timelineAddr, CONNECTIONS, SECONDS);
   const gDelta = cpuDelta(before, await snapshot(s.sources));
   floorRate = g.rate;
@@ -279,21 +288,51 @@ async function floors(s: Session): Promise<void> {
   const gm = measure('floor: no-op gRPC', gLoad, only(gDelta, { timeline: 'timeline (floor)', bench: 'bench' }), { note: 'grpc.health.v1 Check on timeline-svc, 4 channels' });
   results.push(gm);
   log(line(gm));
-  const http = await startHttpFloor();
-  const sources = { ...s.sources, pids: new Map([...s.sources.pids, ['http-floor', http.pid]]) };
-  const client = createClient(http.base, CONNECTIONS);
+  await httpFloorRow(s, 'floor: bare Node http', await startHttpFloor());
+  await httpFloorRow(s, 'floor: http → gRPC', await startShapeFloor(), 'a bare http server making one no-op grpc-js call per request');
+  await httpFloorRow(s, 'floor: http → gRPC → Redis', await startShapeFloor(infra.redisUrl), 'the same, the gRPC server reading one Redis key per call');
+  const bytes = await followFeedPageBytes(s.stack.timelineAddr, s.stack.edge, s.callers.slice(0, 20));
+  facts['follow feed page bytes'] = bytes;
+  await httpFloorRow(s, 'floor: same, page-sized', await startShapeFloor(infra.redisUrl, bytes), `the same, answering a follow-feed page's bytes: ${bytes.grpc} from the gRPC server, ${bytes.json} of JSON`);
+}
+
+/**
+ * A floor served over HTTP (`server`'s processes only), like the edge's rows: closed loop by
+ * default, or an open loop at `rate` (after --warmup seconds unmeasured at that rate).
+ */
+async function httpFloorRow(s: Session, name: string, server: FloorServer, note?: string, rate?: number): Promise<Measured> {
+  const sources = { ...s.sources, pids: new Map([...s.sources.pids, ...server.pids]) };
+  const client = createClient(server.base, CONNECTIONS);
   try {
     const req = (): Req => ({ op: 'floor', method: 'GET', path: '/api/timeline/posts/followings?page=0&size=20' });
-    await closedLoop(client.send, req, CONNECTIONS, WARMUP);
-    before = await snapshot(sources);
-    const load = await closedLoop(client.send, req, CONNECTIONS, SECONDS);
-    const hm = measure('floor: bare Node http', load, only(cpuDelta(before, await snapshot(sources)), { 'http-floor': 'http-floor', bench: 'bench' }));
-    results.push(hm);
-    log(line(hm));
+    const run = (seconds: number): Promise<LoadResult> => (rate === undefined ? closedLoop(client.send, req, CONNECTIONS, seconds) : openLoop(client.send, req, CONNECTIONS, rate, seconds));
+    await run(WARMUP);
+    const before = await snapshot(sources);
+    const load = await run(SECONDS);
+    const keep = new Set([...server.pids.keys(), 'bench', ...server.stores]);
+    const delta = new Map([...cpuDelta(before, await snapshot(sources))].filter(([k]) => keep.has(k)));
+    const m = measure(name, load, delta, note ? { note } : {});
+    results.push(m);
+    log(line(m));
+    return m;
   } finally {
     client.close();
-    await http.stop();
+    await server.stop();
   }
+}
+
+/**
+ * The page-sized shape floor again, in an open loop at the follow feed's saturation rate: CPU per
+ * request falls as the rate rises (more work per wake-up), so the follow feed's code is compared
+ * with its hops at the same rate here.
+ */
+async function shapeAtFeedRate(s: Session): Promise<void> {
+  const bytes = facts['follow feed page bytes'] as PageBytes | undefined;
+  const feed = results.find((m) => m.row === 'follow feed' && m.load.mode === 'closed');
+  if (bytes === undefined || feed === undefined) return;
+  const rate = Math.round(feed.load.ok / feed.load.seconds);
+  const m = await httpFloorRow(s, 'floor: page-sized', await startShapeFloor(infra.redisUrl, bytes), "the page-sized shape floor at the follow feed's saturation rate", rate);
+  log(`follow feed vs its hops at ${rate} req/s: ${feed.cpuTotal.toFixed(2)} against ${m.cpuTotal.toFixed(2)} ms CPU per request (the load generator apart: ${(feed.cpu['bench'] ?? 0).toFixed(2)} against ${(m.cpu['bench'] ?? 0).toFixed(2)})`);
 }
 
 async function fanout(s: Session): Promise<void> {
@@ -323,6 +362,7 @@ async function main(): Promise<number> {
     if (STACK_WARMUP > 0) await warmStack(s, caller);
     if (ONLY.has('mix')) await row(s, 'mix 60/30/10', MIX, caller);
     if (ONLY.has('feed')) await row(s, 'follow feed', ['follow feed'], caller);
+    if (ONLY.has('feed') && ONLY.has('floors')) await shapeAtFeedRate(s);
     feedAtFull = results.find((m) => m.row === 'follow feed' && m.load.mode === 'closed');
     if (ONLY.has('myfeed')) await row(s, 'my feed', ['my feed'], caller);
     if (ONLY.has('post')) await row(s, 'create post', ['create post'], caller);
@@ -350,6 +390,12 @@ async function main(): Promise<number> {
   process.stdout.write(`\n== bench/mixed ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   process.stdout.write(results.map(line).join('\n') + '\n');
   if (floorRate) process.stdout.write(`floors: no-op gRPC ${floorRate.toFixed(0)} calls/s${http ? `, bare Node http ${(http.load.ok / http.load.seconds).toFixed(0)} req/s` : ''}\n`);
+  const shapes = results.filter((m) => m.row.startsWith('floor: http →') || m.row === 'floor: same, page-sized');
+  const grpcRate = floorRate;
+  if (grpcRate && shapes.length > 0) {
+    const share = (m: Measured): string => `${(m.load.ok / m.load.seconds).toFixed(0)} req/s = ${((m.load.ok / m.load.seconds / grpcRate) * 100).toFixed(1)} % of the gRPC floor, ${m.cpuTotal.toFixed(2)} ms CPU`;
+    process.stdout.write(`shape floors (a read's hops with no code in them; no edge or service code can beat these): ${shapes.map((m) => `${m.row.slice('floor: '.length)} ${share(m)}`).join('; ')}\n`);
+  }
   const mix = results.find((m) => m.row === 'mix 60/30/10' && m.load.mode === 'closed');
   if (mix) {
     const idle = (facts['idle CPU ms/s main'] ?? {}) as Record<string, number>;

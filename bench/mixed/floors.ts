@@ -2,11 +2,17 @@
 //   - the no-op unary gRPC call (grpc.health.v1 Check, answered from memory by the stack's
 //     timeline-svc) through grpc-js, closed loop with the same number in flight;
 //   - a bare Node `http` JSON server (./http-floor-server.ts, its own process), driven by the same
-//     HTTP load generator as the edge.
+//     HTTP load generator as the edge;
+//   - the shape floor (./shape-floor-server.ts): a bare `http` server that makes one grpc-js call
+//     per request to a backend process that answers at once, or after one Redis GET. It is the
+//     cost of a read's hops with nothing done in them: what the edge's follow feed would cost if
+//     the edge and timeline-svc had no code of their own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { credentials } from '@grpc/grpc-js';
+import { credentials, Metadata } from '@grpc/grpc-js';
 import { HealthClient } from '@dailyfeed/gen/grpc/health/v1/health';
+import { ListFollowingPostsResponse, TimelineServiceClient } from '@dailyfeed/gen/timeline/v1/timeline';
+import { imageNodeFlags } from '../../scripts/node-flags.ts';
 import { root } from './stack.ts';
 
 export interface GrpcFloor {
@@ -46,19 +52,91 @@ export async function grpcFloor(address: string, inFlight: number, seconds: numb
   }
 }
 
-export async function startHttpFloor(): Promise<{ base: string; pid: number; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'bench/mixed/http-floor-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+export interface FloorServer {
+  readonly base: string;
+  /** The processes serving it, by the name the CPU figures use. */
+  readonly pids: ReadonlyMap<string, number>;
+  /** The shared stores it uses (their CPU belongs to its figures): 'redis'. */
+  readonly stores: readonly string[];
+  stop(): Promise<void>;
+}
+
+/** Starts `script args` as its own process and resolves with the port it prints once listening. */
+async function startPrinting(script: string, args: readonly string[], flags: readonly string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child: ChildProcess = spawn(process.execPath, [...flags, join(root, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-    child.once('exit', (code) => reject(new Error(`http floor server exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${script} ${args.join(' ')} exited (${code})`)));
   });
-  return {
-    base: `http://127.0.0.1:${port}`,
-    pid: child.pid ?? 0,
-    stop: () =>
-      new Promise((resolve) => {
+  return { child, port };
+}
+
+const stopped = (child: ChildProcess): Promise<void> =>
+  child.exitCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
-  };
+      });
+
+export async function startHttpFloor(): Promise<FloorServer> {
+  const { child, port } = await startPrinting('bench/mixed/http-floor-server.ts', [], []);
+  return { base: `http://127.0.0.1:${port}`, pids: new Map([['http-floor', child.pid ?? 0]]), stores: [], stop: () => stopped(child) };
+}
+
+/** Bytes of a real follow-feed page: timeline-svc's protobuf answer and the edge's JSON body. */
+export interface PageBytes {
+  readonly grpc: number;
+  readonly json: number;
+}
+
+/** The mean size of pages 0-2 of the follow feed of `tokens`' members, read from timeline-svc and through the edge. */
+export async function followFeedPageBytes(timelineAddr: string, edge: string, tokens: readonly string[]): Promise<PageBytes> {
+  const client = new TimelineServiceClient(timelineAddr, credentials.createInsecure());
+  let grpc = 0;
+  let json = 0;
+  let n = 0;
+  try {
+    for (const token of tokens) {
+      for (const page of [0, 1, 2]) {
+        const metadata = new Metadata();
+        metadata.set('authorization', `Bearer ${token}`);
+        const answer = await new Promise<ListFollowingPostsResponse>((resolve, reject) => client.listFollowingPosts({ page, size: 20 }, metadata, (err, res) => (err ? reject(err) : resolve(res))));
+        grpc += ListFollowingPostsResponse.encode(answer).finish().length;
+        const res = await fetch(`${edge}/api/timeline/posts/followings?page=${page}&size=20`, { headers: { authorization: `Bearer ${token}` } });
+        if (!res.ok) throw new Error(`follow feed through the edge answered ${res.status}`);
+        json += Buffer.byteLength(await res.text());
+        n += 1;
+      }
+    }
+  } finally {
+    client.close();
+  }
+  return { grpc: Math.round(grpc / n), json: Math.round(json / n) };
+}
+
+/**
+ * The shape floor; with `redisUrl` its backend reads one Redis key per call. With `bytes` the
+ * backend answers that many bytes and the front a JSON body of that size (both built once: moving
+ * the bytes is in the floor, making them is not). Both run with the services' image flags.
+ */
+export async function startShapeFloor(redisUrl?: string, bytes?: PageBytes): Promise<FloorServer> {
+  const flags = imageNodeFlags(root, 'services/Dockerfile');
+  const sizes = bytes ? [`--grpc-bytes=${bytes.grpc}`, `--json-bytes=${bytes.json}`] : [];
+  const backend = await startPrinting('bench/mixed/shape-floor-server.ts', ['backend', ...(redisUrl ? [redisUrl] : []), ...sizes], flags);
+  try {
+    const front = await startPrinting('bench/mixed/shape-floor-server.ts', ['front', `127.0.0.1:${backend.port}`, ...sizes], flags);
+    return {
+      base: `http://127.0.0.1:${front.port}`,
+      pids: new Map([['shape front', front.child.pid ?? 0], ['shape backend', backend.child.pid ?? 0]]),
+      stores: redisUrl ? ['redis'] : [],
+      stop: async () => {
+        await stopped(front.child);
+        await stopped(backend.child);
+      },
+    };
+  } catch (err: unknown) {
+    await stopped(backend.child);
+    throw err;
+  }
 }

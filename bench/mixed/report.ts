@@ -4,7 +4,7 @@ import type { Stored } from './events.ts';
 import { PG_CLIENT } from './cpu.ts';
 
 /** Processes shown per row, in this order; `bench` (the load generator) is shown but not in the total. */
-export const SYSTEM = ['edge', 'member', 'content', 'timeline', 'image', 'search', 'activity', 'postgres', 'redis', 'kafka', 'http-floor', 'timeline (floor)'] as const;
+export const SYSTEM = ['edge', 'member', 'content', 'timeline', 'image', 'search', 'activity', 'postgres', 'redis', 'kafka', 'http-floor', 'timeline (floor)', 'shape front', 'shape backend'] as const;
 
 export interface Measured {
   readonly row: string;
