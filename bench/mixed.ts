@@ -31,9 +31,10 @@
 //                 from timeline-svc and the edge; built once, not per request). A follow-feed read
 //                 has at least these hops (edge, timeline, a store) and more work in each, so its
 //                 rate cannot exceed theirs: they show how much of a ratio target the request's
-//                 shape alone leaves room for, and how much the code in the hops takes. With the
-//                 follow-feed row, the page-sized shape floor runs once more in an open loop at
-//                 the follow feed's saturation rate, for CPU per request at the same rate.
+//                 shape alone leaves room for, and how much the code in the hops takes. After the
+//                 mix and follow-feed rows the page-sized shape floor runs again in an open loop
+//                 at the mix's open-loop rate and at the follow feed's saturation rate: CPU per
+//                 request and p99 of the hops alone at the same rate.
 //   mix 60/30/10  GET /api/timeline/posts/followings (follow feed) 60 %, GET /api/timeline/posts
 //                 (my feed) 30 %, POST /api/posts 10 %
 //   follow feed, my feed, create post   each alone
@@ -322,17 +323,18 @@ async function httpFloorRow(s: Session, name: string, server: FloorServer, note?
 }
 
 /**
- * The page-sized shape floor again, in an open loop at the follow feed's saturation rate: CPU per
- * request falls as the rate rises (more work per wake-up), so the follow feed's code is compared
- * with its hops at the same rate here.
+ * The page-sized shape floor again, in an open loop at the rate of `row`'s `mode` phase: CPU per
+ * request falls as the rate rises (more work per wake-up), so a row is compared with its hops at
+ * the same rate; at the mix's open-loop rate the floor's p99 is the tail this machine gives a path
+ * of three processes with no code in them.
  */
-async function shapeAtFeedRate(s: Session): Promise<void> {
+async function shapeAt(s: Session, row: string, mode: 'closed' | 'open'): Promise<void> {
   const bytes = facts['follow feed page bytes'] as PageBytes | undefined;
-  const feed = results.find((m) => m.row === 'follow feed' && m.load.mode === 'closed');
-  if (bytes === undefined || feed === undefined) return;
-  const rate = Math.round(feed.load.ok / feed.load.seconds);
-  const m = await httpFloorRow(s, 'floor: page-sized', await startShapeFloor(infra.redisUrl, bytes), "the page-sized shape floor at the follow feed's saturation rate", rate);
-  log(`follow feed vs its hops at ${rate} req/s: ${feed.cpuTotal.toFixed(2)} against ${m.cpuTotal.toFixed(2)} ms CPU per request (the load generator apart: ${(feed.cpu['bench'] ?? 0).toFixed(2)} against ${(m.cpu['bench'] ?? 0).toFixed(2)})`);
+  const measured = results.find((m) => m.row === row && m.load.mode === mode);
+  if (bytes === undefined || measured === undefined) return;
+  const rate = Math.round(mode === 'open' ? (measured.load.offered ?? 0) : measured.load.ok / measured.load.seconds);
+  const m = await httpFloorRow(s, 'floor: page-sized', await startShapeFloor(infra.redisUrl, bytes), `the page-sized shape floor at the rate of ${row} (${mode} loop)`, rate);
+  log(`${row} (${mode}) vs the page-sized shape floor at ${rate} req/s: CPU ${measured.cpuTotal.toFixed(2)} against ${m.cpuTotal.toFixed(2)} ms per request (load generator ${(measured.cpu['bench'] ?? 0).toFixed(2)} against ${(m.cpu['bench'] ?? 0).toFixed(2)}), p99 ${measured.load.p99.toFixed(1)} against ${m.load.p99.toFixed(1)} ms`);
 }
 
 async function fanout(s: Session): Promise<void> {
@@ -361,8 +363,9 @@ async function main(): Promise<number> {
     if (ONLY.has('floors')) await floors(s);
     if (STACK_WARMUP > 0) await warmStack(s, caller);
     if (ONLY.has('mix')) await row(s, 'mix 60/30/10', MIX, caller);
+    if (ONLY.has('mix')) await shapeAt(s, 'mix 60/30/10', 'open');
     if (ONLY.has('feed')) await row(s, 'follow feed', ['follow feed'], caller);
-    if (ONLY.has('feed') && ONLY.has('floors')) await shapeAtFeedRate(s);
+    if (ONLY.has('feed')) await shapeAt(s, 'follow feed', 'closed');
     feedAtFull = results.find((m) => m.row === 'follow feed' && m.load.mode === 'closed');
     if (ONLY.has('myfeed')) await row(s, 'my feed', ['my feed'], caller);
     if (ONLY.has('post')) await row(s, 'create post', ['create post'], caller);
