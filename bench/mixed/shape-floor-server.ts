@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { Client, credentials, Metadata, Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServiceDefinition } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 
 const PATH = '/bench.ShapeFloor/Call';
@@ -42,9 +42,12 @@ if (role === 'backend') {
   const answer = Buffer.alloc(Number(values['grpc-bytes']), 1);
   const server = new Server();
   server.addService(definition, {
-    call: (_call: unknown, callback: (err: null, value: Buffer) => void) => {
+    call: (_call: unknown, callback: sendUnaryData<Buffer>) => {
       if (!redis) return callback(null, answer);
-      void redis.get(KEY).then(() => callback(null, answer));
+      redis.get(KEY).then(
+        () => callback(null, answer),
+        (err: unknown) => callback({ code: status.UNAVAILABLE, details: `redis: ${String(err)}` }),
+      );
     },
   });
   server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, port) => {
