@@ -75,7 +75,7 @@ import { capacity, capacityText } from './mixed/capacity.ts';
 import { feedMemory, type FeedMemory } from './mixed/feeds.ts';
 import { followFeedPageBytes, grpcFloor, startHttpFloor, startShapeFloor, type FloorServer, type PageBytes } from './mixed/floors.ts';
 import { closedLoop, createClient, openLoop, type LoadResult, type Req } from './mixed/load.ts';
-import { errorRate, line, measure, targets, type Measured } from './mixed/report.ts';
+import { errorRate, line, measure, PAGE_SIZED_FLOOR, targets, type Measured } from './mixed/report.ts';
 import { callerEmails, FAN_AUTHORS, fanEmail, PASSWORD, seed, seededWith, vacuumWritten } from './mixed/seed.ts';
 import { databaseUrl, ensureDatabase, infraFromEnv, infraUp, migrateAll, root, startStack, type Stack } from './mixed/stack.ts';
 import { login, signupTemplate } from './mixed/session.ts';
@@ -294,7 +294,7 @@ async function floors(s: Session): Promise<void> {
   await httpFloorRow(s, 'floor: http → gRPC → Redis', await startShapeFloor(infra.redisUrl), 'the same, the gRPC server reading one Redis key per call');
   const bytes = await followFeedPageBytes(s.stack.timelineAddr, s.stack.edge, s.callers.slice(0, 20));
   facts['follow feed page bytes'] = bytes;
-  await httpFloorRow(s, 'floor: same, page-sized', await startShapeFloor(infra.redisUrl, bytes), `the same, answering a follow-feed page's bytes: ${bytes.grpc} from the gRPC server, ${bytes.json} of JSON`);
+  await httpFloorRow(s, PAGE_SIZED_FLOOR, await startShapeFloor(infra.redisUrl, bytes), `the same, answering a follow-feed page's bytes: ${bytes.grpc} from the gRPC server, ${bytes.json} of JSON`);
 }
 
 /**
@@ -393,7 +393,7 @@ async function main(): Promise<number> {
   process.stdout.write(`\n== bench/mixed ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   process.stdout.write(results.map(line).join('\n') + '\n');
   if (floorRate) process.stdout.write(`floors: no-op gRPC ${floorRate.toFixed(0)} calls/s${http ? `, bare Node http ${(http.load.ok / http.load.seconds).toFixed(0)} req/s` : ''}\n`);
-  const shapes = results.filter((m) => m.row.startsWith('floor: http →') || m.row === 'floor: same, page-sized');
+  const shapes = results.filter((m) => m.row.startsWith('floor: http →') || m.row === PAGE_SIZED_FLOOR);
   const grpcRate = floorRate;
   if (grpcRate && shapes.length > 0) {
     const share = (m: Measured): string => `${(m.load.ok / m.load.seconds).toFixed(0)} req/s = ${((m.load.ok / m.load.seconds / grpcRate) * 100).toFixed(1)} % of the gRPC floor, ${m.cpuTotal.toFixed(2)} ms CPU`;

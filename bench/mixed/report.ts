@@ -6,6 +6,9 @@ import { PG_CLIENT } from './cpu.ts';
 /** Processes shown per row, in this order; `bench` (the load generator) is shown but not in the total. */
 export const SYSTEM = ['edge', 'member', 'content', 'timeline', 'image', 'search', 'activity', 'postgres', 'redis', 'kafka', 'http-floor', 'timeline (floor)', 'shape front', 'shape backend'] as const;
 
+/** The row of the page-sized shape floor at saturation (bench/mixed.ts measures it, targets() reads it). */
+export const PAGE_SIZED_FLOOR = 'floor: same, page-sized';
+
 export interface Measured {
   readonly row: string;
   readonly load: LoadResult;
@@ -81,7 +84,7 @@ export function targets(rows: readonly Measured[], floorRate: number | undefined
   out.push({ name: 'mix p99 at half saturation (open loop)', value: mixOpen ? `${f(mixOpen.load.p99)} ms at ${f(mixOpen.load.offered ?? 0, 0)}/s` : 'n/a', goal: '<= 50 ms', met: mixOpen ? mixOpen.load.p99 <= 50 : undefined });
   const r2 = ratio(feed);
   // Beside the follow feed's ratio, what its hops alone reach (the page-sized shape floor).
-  const shape = ratio(find('floor: same, page-sized', 'closed'));
+  const shape = ratio(find(PAGE_SIZED_FLOOR, 'closed'));
   out.push({ name: 'follow feed saturation / gRPC floor', value: `${pct(r2)}${shape === undefined ? '' : `; the page-sized shape floor: ${pct(shape)}`}`, goal: '>= 50 %', met: r2 === undefined ? undefined : r2 >= 0.5 });
   out.push({ name: 'follow feed CPU, all processes', value: feed ? `${f(feed.cpuTotal, 2)} ms/request` : 'n/a', goal: '<= 1.2 ms', met: feed ? feed.cpuTotal <= 1.2 : undefined });
   out.push({ name: 'create post CPU, all processes', value: post ? `${f(post.cpuTotal, 2)} ms/post` : 'n/a', goal: '<= 5 ms', met: post ? post.cpuTotal <= 5 : undefined });
