@@ -18,6 +18,7 @@ import { pruneCompleted } from './adapters/outbox-repo.ts';
 import { ensureDailyTopics } from './adapters/topics.ts';
 import { createViewFlusher } from './adapters/view-flusher.ts';
 import { createWriteRunner, pruneIdempotencyKeys } from './adapters/write-runner.ts';
+import { createIdBlocks } from './adapters/id-blocks.ts';
 import type { Config } from './config.ts';
 import { createEventClock } from './domain/event-clock.ts';
 import { createOutbox } from './adapters/outbox.ts';
@@ -32,6 +33,10 @@ export interface RunningService {
 /** Wall-clock nanoseconds: milliseconds from Date, sub-millisecond digits from the monotonic clock. */
 export const wallNanos = (): bigint => BigInt(Date.now()) * 1_000_000n + (hrtime.bigint() % 1_000_000n);
 
+/** Post ids asked for in one round trip, and how long they may be handed out (ids stay in write order). */
+const POST_ID_BLOCK = 32;
+const POST_ID_BLOCK_MAX_AGE_MS = 1000;
+
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
   const pg = connectPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const db = pg.pool;
@@ -45,6 +50,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   // the read path's; writes are few beside reads and pay the hop).
   const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry));
   const writes = createWriteRunner(db, createEventClock(wallNanos), outbox.queue);
+  // A post's id is taken ahead of its insert so that creating it is one statement (id-blocks.ts).
+  const postIds = createIdBlocks(db, 'content.posts', 'id', { size: POST_ID_BLOCK, maxAgeMs: POST_ID_BLOCK_MAX_AGE_MS });
   const health = createHealth(
     [SERVICE_NAME],
     [
@@ -61,7 +68,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   });
   await ensureTopics().catch((err: unknown) => log.warn({ err }, 'could not ensure activity topics; retrying later'));
 
-  const server = createServer({ log, metrics, health, handlers: { db, auth, writes } });
+  const server = createServer({ log, metrics, health, handlers: { db, auth, writes, postIds } });
   const grpcPort = await listen(server, config.GRPC_HOST, config.GRPC_PORT);
   const metricsServer = await serveMetrics(metrics.registry, config.METRICS_PORT, config.GRPC_HOST);
   const address = metricsServer.address();

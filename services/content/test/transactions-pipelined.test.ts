@@ -10,13 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type pgDriver from 'pg';
 import { connectPostgres, migrate, type Postgres } from '../src/adapters/postgres.ts';
 import { query, transaction } from '../src/adapters/sql.ts';
-import { TEST_DATABASE_URL } from './support/helpers.ts';
-
-/** net.Socket's two ways of handing bytes to the kernel (what Writable calls after uncork). */
-interface Flushing {
-  _writev(chunks: { chunk: Buffer }[], callback: (err?: Error | null) => void): void;
-  _write(chunk: Buffer, encoding: BufferEncoding, callback: (err?: Error | null) => void): void;
-}
+import { recordFlushes, TEST_DATABASE_URL } from './support/helpers.ts';
 
 describe('content-svc transactions on the pipelining pool', () => {
   let pg: Postgres;
@@ -29,6 +23,7 @@ describe('content-svc transactions on the pipelining pool', () => {
   before(async () => {
     await migrate(TEST_DATABASE_URL);
     pg = connectPostgres(TEST_DATABASE_URL, 1);
+    recordFlushes(pg.pool, flushes);
     pg.pool.on('connect', (client: pgDriver.PoolClient) => {
       const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
       const write = socket.write.bind(socket) as (chunk: Buffer, ...rest: unknown[]) => boolean;
@@ -37,24 +32,10 @@ describe('content-svc transactions on the pipelining pool', () => {
         wire.push(`out:${String.fromCharCode(chunk[0] ?? 0)}${chunk[0] === 0x51 ? ` ${text}` : ''}`);
         return write(chunk, ...rest);
       });
-      const tapped = socket as unknown as Flushing;
-      const writev = tapped._writev.bind(socket);
-      const writeOne = tapped._write.bind(socket);
-      tapped._writev = (chunks, callback) => {
-        flushes.push(chunks.map((c) => messageOf(c.chunk)));
-        writev(chunks, callback);
-      };
-      tapped._write = (chunk, encoding, callback) => {
-        flushes.push([messageOf(chunk)]);
-        writeOne(chunk, encoding, callback);
-      };
       // Ahead of node-postgres's own listener, which may send the next statement as it reads an answer.
       socket.prependListener('data', () => wire.push('in'));
     });
   });
-
-  /** A protocol message's type, with the text of a simple query ('Q begin'). */
-  const messageOf = (chunk: Buffer): string => (chunk[0] === 0x51 ? `Q ${chunk.subarray(5, chunk.length - 1).toString('utf8')}` : String.fromCharCode(chunk[0] ?? 0));
 
   after(async () => {
     await pg.close();

@@ -41,20 +41,22 @@ export interface Alongside {
 
 /**
  * Inserts the events of a write; due at once, so a crash before publishing leaves them to the
- * relay. `alongside` (e.g. the idempotency key with its response) rides in the same statement,
- * saving a round trip per write. The statement is sent before this returns (sql.ts's
- * CommitBehind relies on it).
+ * relay. `alongside` statements (the change of a blind write, the idempotency key with its
+ * response) ride in the same statement as `with` clauses, saving a round trip each. The statement
+ * is sent before this returns (sql.ts's CommitBehind relies on it).
  */
-export async function insertOutbox(db: Db, rows: readonly NewOutboxRow[], alongside?: Alongside): Promise<string[]> {
+export async function insertOutbox(db: Db, rows: readonly NewOutboxRow[], alongside: readonly Alongside[] = []): Promise<string[]> {
+  const withClauses = (list: readonly Alongside[]): string => (list.length === 0 ? '' : `with ${list.map((a, i) => `alongside_${i} as (${a.sql})`).join(', ')} `);
   if (rows.length === 0) {
-    if (alongside) await query(db, alongside.sql, alongside.bindings);
+    const last = alongside.at(-1);
+    if (last !== undefined) await query(db, `${withClauses(alongside.slice(0, -1))}${last.sql}`, alongside.flatMap((a) => a.bindings));
     return [];
   }
   const values = rows.map(() => '(?, ?, ?, ?)').join(', ');
   const inserted = await query<{ id: string }>(
     db,
-    `${alongside ? `with alongside as (${alongside.sql}) ` : ''}insert into content.outbox (message_key, topic, payload, traceparent) values ${values} returning id`,
-    [...(alongside?.bindings ?? []), ...rows.flatMap((r) => [r.key, r.topic, r.payload, r.traceparent])],
+    `${withClauses(alongside)}insert into content.outbox (message_key, topic, payload, traceparent) values ${values} returning id`,
+    [...alongside.flatMap((a) => a.bindings), ...rows.flatMap((r) => [r.key, r.topic, r.payload, r.traceparent])],
   );
   return inserted.map((r) => r.id);
 }

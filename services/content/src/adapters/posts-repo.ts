@@ -2,6 +2,7 @@
 // transaction; counters change in the same statement sequence as the rows they count, and the
 // post row is always locked first (likes, comments, deletes), so concurrent writes never deadlock.
 import { postErrors, type OwnedRow } from '../domain/write-rules.ts';
+import type { Alongside } from './outbox-repo.ts';
 import { asDate, asDateOrNull, query, queryOne, type Db } from './sql.ts';
 
 export interface PostRow {
@@ -21,13 +22,16 @@ const fromRaw = (raw: RawPost): PostRow => ({ ...raw, createdAt: asDate(raw.crea
 const POST_COLUMNS = `id, author_id as "authorId", content, view_count as "viewCount", like_count as "likeCount",
   comment_count as "commentCount", created_at as "createdAt", updated_at as "updatedAt"`;
 
-export async function insertPost(db: Db, authorId: string, content: string): Promise<PostRow> {
-  const row = await queryOne<RawPost>(db, `insert into content.posts (author_id, content) values (?, ?) returning ${POST_COLUMNS}`, [
-    authorId,
-    content,
-  ]);
-  if (!row) throw new Error('insert into posts returned no row');
-  return fromRaw(row);
+/**
+ * A new post as one statement that reads nothing (a blind write, write-runner.ts): its id comes
+ * from the identity sequence ahead of time (id-blocks.ts) and its creation time from the write.
+ * The row it returns is what PostgreSQL will hold: the counters start at their defaults.
+ */
+export function newPost(id: string, authorId: string, content: string, at: Date): { row: PostRow; statement: Alongside } {
+  return {
+    row: { id, authorId, content, viewCount: '0', likeCount: '0', commentCount: '0', createdAt: at, updatedAt: null },
+    statement: { sql: `insert into content.posts (id, author_id, content, created_at) overriding system value values (?, ?, ?, ?)`, bindings: [id, authorId, content, at] },
+  };
 }
 
 /** Locks the post row for the rest of the transaction. */

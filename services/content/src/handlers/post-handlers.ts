@@ -1,4 +1,5 @@
-// Post writes: validate -> authenticate -> one transaction (change, counters, outbox, idempotency).
+// Post writes: validate -> authenticate -> one transaction (change, counters, outbox, idempotency);
+// creating a post reads nothing, so it is one statement (write-runner.ts, blind writes).
 import {
   CreatePostRequest,
   CreatePostResponse,
@@ -13,7 +14,7 @@ import {
   type ContentServiceServer,
 } from '@dailyfeed/gen/content/v1/content';
 import type { HandlersOf } from '../adapters/grpc-handlers.ts';
-import { insertPost, isPostLiked, likePost, lockPost, markPostDeleted, unlikePost, updatePostContent } from '../adapters/posts-repo.ts';
+import { isPostLiked, likePost, lockPost, markPostDeleted, newPost, unlikePost, updatePostContent } from '../adapters/posts-repo.ts';
 import { assertValid, idViolation, contentViolation, POST_CONTENT_MAX, validatePostContent, validateTargetId } from '../domain/content-rules.ts';
 import { assertPostDeletable, assertPostEditable } from '../domain/write-rules.ts';
 import { callerOf, type HandlerDeps } from './deps.ts';
@@ -26,6 +27,7 @@ export function createPostHandlers(deps: HandlerDeps): PostHandlers {
     async createPost(request, ctx) {
       const caller = await callerOf(deps, ctx, true);
       validatePostContent(request.content);
+      const id = await deps.postIds.next();
       return deps.writes.run({
         metadata: ctx.metadata,
         memberId: caller.memberId,
@@ -33,9 +35,10 @@ export function createPostHandlers(deps: HandlerDeps): PostHandlers {
         request,
         requestCodec: CreatePostRequest,
         responseCodec: CreatePostResponse,
-        body: async (trx) => {
-          const row = await insertPost(trx, caller.memberId, request.content);
+        blind: (at) => {
+          const { row, statement } = newPost(id, caller.memberId, request.content, at);
           return {
+            statements: [statement],
             response: { post: toPost(row, caller, false) },
             activities: [{ action: 'POST_CREATE', memberId: caller.memberId, postId: row.id, content: row.content }],
           };

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { credentials, Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { Kafka, logLevel } from 'kafkajs';
+import type pgDriver from 'pg';
 import { pino } from 'pino';
 import {
   ContentServiceClient,
@@ -233,3 +234,32 @@ export function contentApi(c: ContentServiceClient) {
   };
 }
 export type ContentApi = ReturnType<typeof contentApi>;
+
+/** net.Socket's two ways of handing bytes to the kernel (what Writable calls after uncork). */
+interface Flushing {
+  _writev(chunks: { chunk: Buffer }[], callback: (err?: Error | null) => void): void;
+  _write(chunk: Buffer, encoding: BufferEncoding, callback: (err?: Error | null) => void): void;
+}
+
+/** A PostgreSQL protocol message's type ('B' a statement's bind), with a simple query's text ('Q begin'). */
+export const messageOf = (chunk: Buffer): string => (chunk[0] === 0x51 ? `Q ${chunk.subarray(5, chunk.length - 1).toString('utf8')}` : String.fromCharCode(chunk[0] ?? 0));
+
+/**
+ * Records, for every connection `pool` opens from now on, the messages each call that hands bytes
+ * to the kernel carries (one write or writev: what leaves the socket together) into `flushes`.
+ */
+export function recordFlushes(pool: pgDriver.Pool, flushes: string[][]): void {
+  pool.on('connect', (client: pgDriver.PoolClient) => {
+    const tapped = (client as unknown as { connection: { stream: Flushing } }).connection.stream;
+    const writev = tapped._writev.bind(tapped);
+    const writeOne = tapped._write.bind(tapped);
+    tapped._writev = (chunks, callback) => {
+      flushes.push(chunks.map((c) => messageOf(c.chunk)));
+      writev(chunks, callback);
+    };
+    tapped._write = (chunk, encoding, callback) => {
+      flushes.push([messageOf(chunk)]);
+      writeOne(chunk, encoding, callback);
+    };
+  });
+}
