@@ -33,7 +33,7 @@ export interface RunningService {
 /** Wall-clock nanoseconds: milliseconds from Date, sub-millisecond digits from the monotonic clock. */
 export const wallNanos = (): bigint => BigInt(Date.now()) * 1_000_000n + (hrtime.bigint() % 1_000_000n);
 
-/** Post ids asked for in one round trip, and how long they may be handed out (ids stay in write order). */
+/** Post ids asked for in one round trip, and how long they may be handed out (ids stay close to write order). */
 const POST_ID_BLOCK = 32;
 const POST_ID_BLOCK_MAX_AGE_MS = 1000;
 
