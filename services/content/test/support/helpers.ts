@@ -242,7 +242,7 @@ interface Flushing {
 }
 
 /** A PostgreSQL protocol message's type ('B' a statement's bind), with a simple query's text ('Q begin'). */
-export const messageOf = (chunk: Buffer): string => (chunk[0] === 0x51 ? `Q ${chunk.subarray(5, chunk.length - 1).toString('utf8')}` : String.fromCharCode(chunk[0] ?? 0));
+const messageOf = (chunk: Buffer): string => (chunk[0] === 0x51 ? `Q ${chunk.subarray(5, chunk.length - 1).toString('utf8')}` : String.fromCharCode(chunk[0] ?? 0));
 
 /**
  * Records, for every connection `pool` opens from now on, the messages each call that hands bytes
