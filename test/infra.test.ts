@@ -9,7 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dailyfeed_test';
-const kafka = new Kafka({ clientId: 'infra-test', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+const kafka = new Kafka({ clientId: 'infra-test', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
 
 describe('local infrastructure', () => {
   it('when PostgreSQL is queried, then it answers from a real server', async () => {
