@@ -1,5 +1,6 @@
 // SPEC "Authentication": timeline-svc remembers member-svc's Authenticate answers only while
-// member-svc pushes every revocation; content-svc asks member-svc on every write. Real processes
+// member-svc pushes every revocation; content-svc reads the answers member-svc writes down in Redis,
+// which every revocation deletes before it is pushed, and asks member-svc when there is none. Real processes
 // (member, timeline, content) on the test PostgreSQL, Redis and Kafka. Each revocation is measured
 // from the moment member-svc answered the revoking RPC until BOTH services refuse (or answer anew);
 // p99 must be <= 1 s. Then the channel is cut three ways (subscriber connection killed, a gap in

@@ -46,9 +46,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const kafka = connectKafka(config.KAFKA_BROKERS, 'content-svc');
   const metrics = createMetrics('content');
   const outbox = createOutbox(config, pg, kafka.kafka, metrics.registry, log);
-  // Every write asks member-svc (SPEC "Authentication": remembering its answers is timeline-svc's,
-  // the read path's; writes are few beside reads and pay the hop).
-  const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry));
+  // A write reads member-svc's written-down answer for the token from Redis, and asks member-svc
+  // when there is none (member-client.ts).
+  const auth = createAuthenticator(config.MEMBER_ADDR, config.MEMBER_DEADLINE_MS, grpcServiceConfig(config.MEMBER_GRPC_CONFIG_FILE), callPolicy(config.MEMBER_RESILIENCE_FILE, 'member', metrics.registry), {
+    redis,
+    waitMs: config.AUTH_ANSWER_WAIT_MS,
+  });
   const writes = createWriteRunner(db, createEventClock(wallNanos), outbox.queue);
   // A post's id is taken ahead of its insert so that creating it is one statement (id-blocks.ts).
   const postIds = createIdBlocks(db, 'content.posts', 'id', { size: POST_ID_BLOCK, maxAgeMs: POST_ID_BLOCK_MAX_AGE_MS });
@@ -56,7 +59,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     [SERVICE_NAME],
     [
       // Readiness = what the RPCs need. Not Kafka: writes wait in the outbox while it is down.
-      // Not Redis: no RPC uses it (the view flush is background work).
+      // Not Redis: the view flush is background work, and a write reads member-svc's answers from
+      // it but asks member-svc when it cannot.
       { name: 'postgres', check: () => pg.ping() },
     ],
     log,

@@ -34,6 +34,13 @@ const schema = z.object({
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
   MEMBER_ADDR: z.string().regex(/^(?:[^:]+:\d+|ipv4:[^:,]+:\d+(?:,[^:,]+:\d+)*)$/, 'expected host:port or ipv4:host:port,host:port').default('127.0.0.1:50051').describe('member-svc gRPC address (MemberService.Authenticate).'),
   MEMBER_DEADLINE_MS: ms.default(2000).describe('Deadline of each Authenticate call to member-svc.'),
+  AUTH_ANSWER_WAIT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(50)
+    .describe("Longest wait for the Authenticate answer member-svc wrote to Redis for a token (member-svc's AUTH_ANSWER_TTL_MS) before member-svc is asked instead. 0 = always ask member-svc."),
   PUBLISH_TIMEOUT_MS: ms.default(5000).describe('Longest wait for one Kafka send before it counts as failed (the row stays PENDING).'),
   PUBLISH_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500).describe('Most outbox rows published in one Kafka request (immediate path and relay).'),
   PUBLISH_LINGER_MS: z.coerce

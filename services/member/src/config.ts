@@ -28,6 +28,13 @@ const schema = z.object({
     .min(1)
     .default('dailyfeed:member:revocations')
     .describe('Redis pub/sub channel on which revocations and heartbeats are published; every service that remembers Authenticate answers must listen on the same one. Pub/sub ignores the Redis database number, so deployments (or test runs) sharing a Redis server need different channels.'),
+  AUTH_ANSWER_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(60_000)
+    .describe("Longest life of an Authenticate answer written to Redis for other services to read instead of calling (never past the token's exp; every revocation deletes it at once; this bounds one whose deletion failed). 0 = write none."),
   LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { callPolicy } from './adapters/call-policy.ts';
 import { createAccessTokens } from './adapters/access-tokens.ts';
+import { createAnswerStore } from './adapters/answer-store.ts';
 import { createBlacklist, type Blacklist } from './adapters/blacklist.ts';
 import { createFollowsRepo } from './adapters/follows-repo.ts';
 import { createImageCleaner, type ImageCleaner } from './adapters/image-client.ts';
@@ -53,7 +54,17 @@ export function createKeyRepo(pg: Postgres, config: Config): SigningKeyRepo {
 export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logger, registry: Registry, clock: () => Date = () => new Date()): Promise<Wiring> {
   const sql = createSql(pg);
   const keyRepo = createKeyRepo(pg, config);
-  const revocations = createRevocationPublisher({ redis, channel: config.REVOCATION_CHANNEL, log });
+  const publisher = createRevocationPublisher({ redis, channel: config.REVOCATION_CHANNEL, log });
+  const answers = createAnswerStore(redis, { ttlMs: config.AUTH_ANSWER_TTL_MS, log });
+  // Every revocation deletes the written-down answers it concerns before it is published
+  // (answer-store.ts), so that no reader of them finds one once it is in force.
+  const revocations: RevocationPublisher = {
+    ...publisher,
+    async revoke(kind, ids) {
+      await answers.forget(kind, ids);
+      await publisher.revoke(kind, ids);
+    },
+  };
   const keys = createKeyStore(keyRepo, clock, (kids) => void revocations.revoke('kid', kids));
   const sessionsRepo = createSessionsRepo();
   const images = createImageCleaner({
@@ -113,6 +124,7 @@ export async function wire(pg: Postgres, redis: Redis, config: Config, log: Logg
     keyRepo,
     clock,
     replies: createIdempotentReplies({ redis, log }),
+    answers,
   };
   return { handlers, keys, keyRepo, blacklist, images, revocations };
 }

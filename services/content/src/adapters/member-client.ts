@@ -2,12 +2,28 @@
 // token the edge forwarded. member-svc's UNAUTHENTICATED answer is passed on with its reason and
 // auth_signal, so the edge sends the same X-Relogin-Required / X-Token-Refresh-Needed headers it
 // would for member-svc itself; member-svc out of reach is UNAVAILABLE, never a 500.
+//
+// Before asking, it reads the answer member-svc wrote down in Redis for this token, if any: one
+// Redis GET instead of a gRPC call (the key and its life are member-svc's contract, described in
+// its adapters/answer-store.ts; every revocation deletes the answers it concerns, so a revoked
+// token is never found there). A miss, a Redis error or no reply within the wait asks member-svc.
+import { createHash } from 'node:crypto';
 import { credentials, Metadata, status as Code, type ServiceError } from '@grpc/grpc-js';
+import type { Redis } from 'ioredis';
 import { ErrorInfo } from '@dailyfeed/gen/google/rpc/error_details';
 import { Status } from '@dailyfeed/gen/google/rpc/status';
-import { AuthenticateView, MemberServiceClient, type AuthenticateResponse } from '@dailyfeed/gen/member/v1/member';
+import { AuthenticateResponse, AuthenticateView, MemberServiceClient } from '@dailyfeed/gen/member/v1/member';
 import { DomainError } from '../domain/errors.ts';
 import type { CallPolicy } from './call-policy.ts';
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** Where member-svc's written-down answers are read, and how long a read may take before member-svc is asked. */
+export interface StoredAnswers {
+  readonly redis: Redis;
+  /** 0: never read them. */
+  readonly waitMs: number;
+}
 
 /** No Error (a V8 stack capture) per call to remember the caller: see patches/@grpc+grpc-js+1.14.7.patch. */
 const NO_CALLER_STACKS = { 'grpc-node.caller_stack_traces': 0 };
@@ -31,7 +47,7 @@ export interface Authenticator {
   close(): void;
 }
 
-export function createAuthenticator(address: string, deadlineMs: number, channelOptions: Record<string, string>, policy: CallPolicy): Authenticator {
+export function createAuthenticator(address: string, deadlineMs: number, channelOptions: Record<string, string>, policy: CallPolicy, stored?: StoredAnswers): Authenticator {
   const client = new MemberServiceClient(address, credentials.createInsecure(), { ...channelOptions, ...NO_CALLER_STACKS });
   return {
     async authenticate(incoming, withProfile) {
@@ -41,11 +57,16 @@ export function createAuthenticator(address: string, deadlineMs: number, channel
           metadata: { auth_signal: 'RELOGIN_REQUIRED' },
         });
       }
+      const view = withProfile ? AuthenticateView.AUTHENTICATE_VIEW_SUMMARY : AuthenticateView.AUTHENTICATE_VIEW_MEMBER;
+      const bare = BEARER.exec(authorization)?.[1];
+      if (stored !== undefined && stored.waitMs > 0 && bare !== undefined) {
+        const answer = await readStoredAnswer(stored, view, bare);
+        if (answer !== undefined) return toCaller(answer);
+      }
       const outgoing = new Metadata();
       outgoing.set('authorization', authorization);
       const requestId = incoming.get('x-request-id')[0];
       if (typeof requestId === 'string') outgoing.set('x-request-id', requestId);
-      const view = withProfile ? AuthenticateView.AUTHENTICATE_VIEW_SUMMARY : AuthenticateView.AUTHENTICATE_VIEW_MEMBER;
       const response = await policy(
         () =>
           new Promise<AuthenticateResponse>((resolve, reject) => {
@@ -59,6 +80,22 @@ export function createAuthenticator(address: string, deadlineMs: number, channel
     },
     close: () => client.close(),
   };
+}
+
+/** member-svc's written-down answer for this token and view, unless missing, expired, unreadable or late. */
+async function readStoredAnswer({ redis, waitMs }: StoredAnswers, view: AuthenticateView, token: string): Promise<AuthenticateResponse | undefined> {
+  const key = `member:authenticate:answer:${view}:${createHash('sha256').update(token).digest('base64url')}`;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const bytes = await Promise.race([redis.getBuffer(key), new Promise<null>((resolve) => (timer = setTimeout(resolve, waitMs, null)))]);
+    if (bytes === null) return undefined;
+    const answer = AuthenticateResponse.decode(bytes);
+    return answer.expiresAt !== undefined && answer.expiresAt.getTime() > Date.now() ? answer : undefined;
+  } catch {
+    return undefined; // Redis down or a value that does not decode: member-svc answers
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function toCaller(response: AuthenticateResponse): Caller {

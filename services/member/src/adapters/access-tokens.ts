@@ -24,6 +24,8 @@ export interface VerifiedToken {
   readonly memberId: string;
   readonly jti: string;
   readonly expiresAt: Date;
+  /** The signing key's id (the token header's kid). */
+  readonly kid: string;
   /** Signed by a key that is no longer primary (grace): valid, but the client should refresh. */
   readonly refreshNeeded: boolean;
 }
@@ -46,7 +48,7 @@ const MAX_REMEMBERED = 20_000;
 
 interface Remembered {
   readonly kid: string;
-  readonly claims: Omit<VerifiedToken, 'refreshNeeded'>;
+  readonly claims: Omit<VerifiedToken, 'refreshNeeded' | 'kid'>;
 }
 
 export function createAccessTokens({ keys, issuer, audience, ttlSeconds, clock }: AccessTokenOptions): AccessTokens {
@@ -65,9 +67,9 @@ export function createAccessTokens({ keys, issuer, audience, ttlSeconds, clock }
       remembered.delete(token);
       throw authErrors.expired();
     }
-    return { ...hit.claims, refreshNeeded: usability === 'grace' };
+    return { ...hit.claims, kid: hit.kid, refreshNeeded: usability === 'grace' };
   };
-  const remember = (token: string, kid: string, claims: Omit<VerifiedToken, 'refreshNeeded'>): void => {
+  const remember = (token: string, kid: string, claims: Omit<VerifiedToken, 'refreshNeeded' | 'kid'>): void => {
     if (remembered.size >= MAX_REMEMBERED) {
       const oldest = remembered.keys().next();
       if (!oldest.done) remembered.delete(oldest.value);
@@ -114,7 +116,7 @@ export function createAccessTokens({ keys, issuer, audience, ttlSeconds, clock }
       }
       const claims = readVerifiedClaimsOrThrow(payload);
       remember(token, kid, claims);
-      return { ...claims, refreshNeeded: usability === 'grace' };
+      return { ...claims, kid, refreshNeeded: usability === 'grace' };
     },
   };
 }

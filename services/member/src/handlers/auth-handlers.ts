@@ -1,6 +1,7 @@
 // Authentication RPCs: signup, login, logout, refresh, deactivate, JWKS, Authenticate and the
 // key/token jobs.
 import {
+  AuthenticateResponse,
   AuthenticateView,
   RefreshAccessTokenRequest,
   RefreshAccessTokenResponse,
@@ -13,6 +14,7 @@ import {
 } from '@dailyfeed/gen/member/v1/member';
 import type { CallContext, HandlersOf } from '../adapters/grpc-handlers.ts';
 import type { AttemptContext } from './accounts.ts';
+import { bearerToken } from './authenticate.ts';
 import type { IssuedSession } from './sessions.ts';
 import { callerOf, firstMetadata, type HandlerDeps } from './handler-deps.ts';
 import { countryName, genderName, privacyName, toProfile, toSessionMember, toSummary } from './member-views.ts';
@@ -113,16 +115,25 @@ export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberSer
       return { jwks: { contentType: 'application/jwk-set+json', data: Buffer.from(JSON.stringify(jwks)), extensions: [] } };
     },
     async authenticate(req, ctx) {
+      const startedAt = Date.now();
       const caller = await callerOf(deps, ctx);
       const m = caller.member;
-      return {
+      const { token } = caller;
+      const answer: AuthenticateResponse = {
         member: { id: m.id, name: m.memberName },
         summary: req.view === AuthenticateView.AUTHENTICATE_VIEW_SUMMARY ? toSummary(m) : undefined,
         profile: req.view === AuthenticateView.AUTHENTICATE_VIEW_PROFILE ? toProfile(m, true) : undefined,
-        refreshNeeded: caller.token.refreshNeeded,
-        jti: caller.token.jti,
-        expiresAt: caller.token.expiresAt,
+        refreshNeeded: token.refreshNeeded,
+        jti: token.jti,
+        expiresAt: token.expiresAt,
       };
+      const bare = bearerToken(caller.authorization);
+      // Written down for the services that read answers instead of calling (answer-store.ts); a
+      // write that fails or is refused only means the next caller asks again.
+      if (bare !== undefined) {
+        void deps.answers.keep(req.view, bare, AuthenticateResponse.encode(answer).finish(), { memberId: m.id, jti: token.jti, kid: token.kid, expiresAt: token.expiresAt }, startedAt);
+      }
+      return answer;
     },
     async rotateSigningKeys() {
       const result = await keyRepo.rotate(clock());

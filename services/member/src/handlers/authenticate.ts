@@ -18,11 +18,16 @@ export type Authenticate = (authorization: string | undefined) => Promise<Caller
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
+/** The bare token of an `authorization` value, or undefined when it is not `Bearer <token>`. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return (authorization === undefined ? null : BEARER.exec(authorization))?.[1] || undefined;
+}
+
 export function createAuthenticate({ tokens, blacklist }: UseCaseDeps, reader: MemberReader): Authenticate {
   return async (authorization) => {
-    const match = authorization === undefined ? null : BEARER.exec(authorization);
-    if (!match?.[1]) throw authErrors.bearerMissing();
-    const token = await tokens.verify(match[1]);
+    const bare = bearerToken(authorization);
+    if (bare === undefined) throw authErrors.bearerMissing();
+    const token = await tokens.verify(bare);
     if ((await blacklist.check(token.jti)) === 'blacklisted') throw authErrors.invalid('the token was revoked');
     const member = await reader.find(token.memberId);
     if (!member || !member.isActive) throw authErrors.invalid('the member no longer exists or is deactivated');

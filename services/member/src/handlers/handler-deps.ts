@@ -1,5 +1,6 @@
 // What the handlers call, and the one helper every token-protected RPC uses.
 import type { CallContext } from '../adapters/grpc-handlers.ts';
+import type { AnswerStore } from '../adapters/answer-store.ts';
 import type { IdempotentReplies } from '../adapters/idempotent-replies.ts';
 import type { KeyStore } from '../adapters/key-store.ts';
 import type { SigningKeyRepo } from '../adapters/signing-keys.ts';
@@ -22,6 +23,8 @@ export interface HandlerDeps {
   readonly clock: () => Date;
   /** Replays the first answer of signup, refresh, follow and unfollow for a retried idempotency-key. */
   readonly replies: IdempotentReplies;
+  /** Where Authenticate's answers are written down for other services to read (answer-store.ts). */
+  readonly answers: AnswerStore;
 }
 
 export function firstMetadata(ctx: CallContext, key: string): string | undefined {

@@ -1,7 +1,8 @@
 // Remembers member-svc's Authenticate answers per token, as SPEC "Authentication" allows: only
 // while member-svc's revocation channel (Redis pub/sub, see member-svc's
 // adapters/revocation-publisher.ts) is heard, and never past the token's expiry. Refusals are
-// never remembered. Only timeline-svc (the read path) remembers; content-svc asks on every write.
+// never remembered. Only timeline-svc (the read path) remembers; content-svc reads the answers
+// member-svc writes down in Redis (member-svc's adapters/answer-store.ts) and asks when there is none.
 //
 // Under the same conditions it remembers facts about a member that member-svc reads straight
 // from PostgreSQL (`facts`: the following list, the author summary). member-svc publishes a
