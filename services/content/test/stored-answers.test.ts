@@ -68,7 +68,7 @@ describe('content-svc reads written-down Authenticate answers', () => {
     await assert.rejects(neverReads.createPost({ content: 'x' }, answered.md()), failsWith(Code.UNAVAILABLE, 'MEMBER_API_CONNECTION_ERROR'));
   });
 
-  it('when members log out, log out everywhere or deactivate, then their tokens write nothing within 1 s (measured over 15 revocations)', async () => {
+  it('when members log out, log out everywhere or deactivate, then their tokens write nothing within 1 s (measured over 15 revocations)', async (t) => {
     const revocations = {
       logout: (m: TestMember) => unary(members.logout.bind(members), {}, bearer(m)),
       logoutAll: (m: TestMember) => unary(members.logoutAll.bind(members), {}, bearer(m)),
@@ -94,6 +94,7 @@ describe('content-svc reads written-down Authenticate answers', () => {
       }
     }
     const worst = Math.max(...windows);
+    t.diagnostic(`ms from the revoking RPC's answer to the first refused write: ${windows.join(', ')}`);
     assert.ok(worst <= 1000, `every revocation in force within 1 s; windows ${windows.join(', ')} ms`);
   });
 
