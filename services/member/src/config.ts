@@ -33,8 +33,8 @@ const schema = z.object({
     .int()
     .min(0)
     .max(3_600_000)
-    .default(60_000)
-    .describe("Longest life of an Authenticate answer written to Redis for other services to read instead of calling (never past the token's exp; every revocation deletes it at once; this bounds one whose deletion failed). 0 = write none."),
+    .default(600_000)
+    .describe("Longest life of an Authenticate answer written to Redis for other services to read instead of calling (never past the token's exp; every revocation deletes it at once). Longer: more writes of a member find it; shorter: a tighter bound on an answer whose deletion failed. 0 = write none."),
   LOG_LEVEL: logLevel.default('info').describe('pino log level.'),
   HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000).describe('How often dependencies are probed for grpc.health.v1.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce

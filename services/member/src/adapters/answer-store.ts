@@ -1,8 +1,8 @@
 // Authenticate answers kept in Redis for the services that authenticate on their write path (SPEC
 // "Authentication"): member-svc stays the authority, it only writes down what it answered so that a
 // caller can read it back in one Redis GET instead of a gRPC call to member-svc. Until this, each
-// post paid a hop to member-svc (bench/mixed, create post, two interleaved runs with and without
-// the hop: 2.71 -> 1.88 ms of CPU per post across every process).
+// post paid a hop to member-svc (bench/mixed, create post, two interleaved pairs before and after:
+// 3.17 / 3.26 -> 2.46 / 2.19 ms of CPU per post across every process).
 //
 // The contract with the readers (content-svc's adapters/member-client.ts reads it):
 //   key    member:authenticate:answer:<view>:<sha256 of the bare token, base64url>
@@ -22,8 +22,11 @@
 // record read before the revocation cannot slip in after it.
 //
 // A deletion that fails is retried; one that still fails is logged at error level and the answer
-// lives at most AUTH_ANSWER_TTL_MS. If Redis is down, readers cannot read answers either and ask
-// member-svc, whose blacklist falls back to PostgreSQL (blacklist.ts).
+// lives at most AUTH_ANSWER_TTL_MS. So does one whose revocation was made durable by a member-svc
+// that died before deleting it; member-svc's own Redis copies have the same gap today (the
+// blacklist entry until resyncRecent, the member record until its TTL). If Redis is down, readers
+// cannot read answers either and ask member-svc, whose blacklist falls back to PostgreSQL
+// (blacklist.ts). A paused or dead member-svc revokes nothing, so its answers stay right.
 import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import type { RevocationKind } from './revocation-publisher.ts';
