@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { credentials, type Metadata } from '@grpc/grpc-js';
 import { ContentServiceClient } from '@dailyfeed/gen/content/v1/content';
-import { MemberServiceClient, UpdateMyProfileRequest } from '@dailyfeed/gen/member/v1/member';
+import { AuthenticateView, MemberServiceClient, UpdateMyProfileRequest } from '@dailyfeed/gen/member/v1/member';
 import { Code } from '../../../test/support/grpc.ts';
 import { startService, type RunningService } from '../src/app.ts';
 import { contentApi, contentConfig, createMember, failsWith, silentLog, sleep, startStack, unary, type ContentApi, type Stack, type TestMember } from './support/helpers.ts';
@@ -46,8 +46,9 @@ describe('content-svc reads written-down Authenticate answers', () => {
   };
   const bearer = (m: TestMember): Metadata => m.md();
   /** Waits until member-svc has written down its answer for m's token (view SUMMARY, what a post asks). */
+  const answerKey = (m: TestMember): string => `member:authenticate:answer:2:${createHash('sha256').update(m.token).digest('base64url')}`;
   const answerWritten = async (m: TestMember): Promise<void> => {
-    const key = `member:authenticate:answer:2:${createHash('sha256').update(m.token).digest('base64url')}`;
+    const key = answerKey(m);
     for (let i = 0; (await redis.exists(key)) === 0; i += 1) {
       assert.ok(i < 100, 'member-svc wrote its answer down within 1 s');
       await sleep(10);
@@ -66,6 +67,17 @@ describe('content-svc reads written-down Authenticate answers', () => {
     // AUTH_ANSWER_WAIT_MS=0 turns the reading off: member-svc is asked, and cannot be reached.
     const neverReads = await contentWith('127.0.0.1:1', { AUTH_ANSWER_WAIT_MS: '0' });
     await assert.rejects(neverReads.createPost({ content: 'x' }, answered.md()), failsWith(Code.UNAVAILABLE, 'MEMBER_API_CONNECTION_ERROR'));
+  });
+
+  it('when a service that does not read answers authenticates (no x-keep-answer), then member-svc writes nothing down', async () => {
+    const m = await createMember(stack.member.address, 'otherservice');
+    const answer = await unary(members.authenticate.bind(members), { view: AuthenticateView.AUTHENTICATE_VIEW_SUMMARY }, bearer(m));
+    assert.equal(answer.member?.id, m.id);
+    await sleep(200);
+    assert.equal(await redis.exists(answerKey(m)), 0);
+    // content-svc's miss asks with it, and the answer is there for its next write.
+    await api.createPost({ content: 'asks to keep' }, m.md());
+    await answerWritten(m);
   });
 
   it('when members log out, log out everywhere or deactivate, then their tokens write nothing within 1 s (measured over 15 revocations)', async (t) => {

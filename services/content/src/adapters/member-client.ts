@@ -17,6 +17,8 @@ import { DomainError } from '../domain/errors.ts';
 import type { CallPolicy } from './call-policy.ts';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/** Metadata asking member-svc to write its answer down (member-svc's adapters/answer-store.ts). */
+const KEEP_ANSWER = 'x-keep-answer';
 
 /** Where member-svc's written-down answers are read, and how long a read may take before member-svc is asked. */
 export interface StoredAnswers {
@@ -59,12 +61,16 @@ export function createAuthenticator(address: string, deadlineMs: number, channel
       }
       const view = withProfile ? AuthenticateView.AUTHENTICATE_VIEW_SUMMARY : AuthenticateView.AUTHENTICATE_VIEW_MEMBER;
       const bare = BEARER.exec(authorization)?.[1];
-      if (stored !== undefined && stored.waitMs > 0 && bare !== undefined) {
+      const reads = stored !== undefined && stored.waitMs > 0 && bare !== undefined;
+      if (reads) {
         const answer = await readStoredAnswer(stored, view, bare);
         if (answer !== undefined) return toCaller(answer);
       }
       const outgoing = new Metadata();
       outgoing.set('authorization', authorization);
+      // Asks member-svc to write its answer down for the next write (answer-store.ts); callers
+      // that never read answers do not ask, so their calls write nothing.
+      if (reads) outgoing.set(KEEP_ANSWER, '1');
       const requestId = incoming.get('x-request-id')[0];
       if (typeof requestId === 'string') outgoing.set('x-request-id', requestId);
       const response = await policy(

@@ -9,6 +9,10 @@
 //          <view> the AuthenticateView number asked for; the bare token is what follows "Bearer ".
 //   value  the AuthenticateResponse as encoded protobuf, exactly what Authenticate returned.
 //   life   until the token's exp, at most AUTH_ANSWER_TTL_MS.
+//   ask    a caller that reads answers sends metadata `x-keep-answer: 1` on the Authenticate it
+//          makes after a miss; only such calls write. The services that call on every request
+//          (search, activity) or remember answers themselves (timeline) would otherwise make
+//          member-svc encode and write an answer nobody reads on each of their calls.
 // Only answers are written, never refusals. Every revocation (revoke(): logout of one token,
 // every token of a member, every token of a signing key) deletes the answers it concerns before
 // the revocation is published, so a reader's next GET misses and asks member-svc, which refuses.
@@ -31,6 +35,8 @@ import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import type { RevocationKind } from './revocation-publisher.ts';
 
+/** The metadata key of the ask (see above). */
+export const KEEP_ANSWER = 'x-keep-answer';
 const MAX_AGE_MS = 5000;
 const MARKER_MS = 10_000;
 const FORGET_ATTEMPTS = 3;

@@ -12,6 +12,7 @@ import {
   type ClientInfo as ProtoClientInfo,
   type MemberServiceServer,
 } from '@dailyfeed/gen/member/v1/member';
+import { KEEP_ANSWER } from '../adapters/answer-store.ts';
 import type { CallContext, HandlersOf } from '../adapters/grpc-handlers.ts';
 import type { AttemptContext } from './accounts.ts';
 import { bearerToken } from './authenticate.ts';
@@ -128,9 +129,10 @@ export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberSer
         expiresAt: token.expiresAt,
       };
       const bare = bearerToken(caller.authorization);
-      // Written down for the services that read answers instead of calling (answer-store.ts); a
-      // write that fails or is refused only means the next caller asks again.
-      if (bare !== undefined) {
+      // Written down when the caller reads answers instead of calling and found none
+      // (answer-store.ts: metadata x-keep-answer); a write that fails or is refused only means the
+      // next call asks again. Callers that never read them (search, activity, timeline) write nothing.
+      if (bare !== undefined && firstMetadata(ctx, KEEP_ANSWER) === '1') {
         void deps.answers.keep(req.view, bare, AuthenticateResponse.encode(answer).finish(), { memberId: m.id, jti: token.jti, kid: token.kid, expiresAt: token.expiresAt }, startedAt);
       }
       return answer;
