@@ -58,11 +58,15 @@
 //   PostgreSQL by client  PostgreSQL's CPU ms/request again, by each backend's application_name
 //             (the bench names every service's connections with PGAPPNAME; "server": PostgreSQL's
 //             own processes, "unnamed": connections without a name); not added to any total.
+//   sign-in   member-svc's CPU over the callers' logins divided by their number, at the bench's
+//             scrypt cost (log2 N = 14); the capacity model (bench/CAPACITY.md) adds the hash's
+//             difference to production's cost (17), both timed in the bench process.
 //   Targets (issue 12): mix saturation >= 30 % of the gRPC floor; mix p99 <= 50 ms at half the mix
 //   saturation; follow feed >= 50 % of the floor and <= 1.2 ms CPU/request (saturation row);
 //   a post <= 5 ms CPU (create post saturation row, consumers included).
 // Output: these lines, then the targets; everything also in .run/bench-mixed.json. Exit 1 when a
 // process fails to start or dies, a row's errors exceed --max-error-rate, or events go missing.
+import { scryptSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -71,13 +75,14 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { connectEvents, storedPosts } from './mixed/events.ts';
 import { cpuDelta, listenerPid, PG_CLIENT, redisPid, snapshot, type CpuSources } from './mixed/cpu.ts';
-import { capacity, capacityText } from './mixed/capacity.ts';
+import { capacity, capacityText, type SignInCost } from './mixed/capacity.ts';
+import { configSchema as memberConfig } from '../services/member/src/config.ts';
 import { feedMemory, type FeedMemory } from './mixed/feeds.ts';
 import { followFeedPageBytes, grpcFloor, startHttpFloor, startShapeFloor, type FloorServer, type PageBytes } from './mixed/floors.ts';
 import { closedLoop, createClient, openLoop, type LoadResult, type Req } from './mixed/load.ts';
 import { errorRate, line, measure, PAGE_SIZED_FLOOR, targets, type Measured } from './mixed/report.ts';
 import { callerEmails, FAN_AUTHORS, fanEmail, PASSWORD, seed, seededWith, vacuumWritten } from './mixed/seed.ts';
-import { databaseUrl, ensureDatabase, infraFromEnv, infraUp, migrateAll, root, startStack, type Stack } from './mixed/stack.ts';
+import { BENCH_SCRYPT_LOG_N, databaseUrl, ensureDatabase, infraFromEnv, infraUp, migrateAll, root, startStack, type Stack } from './mixed/stack.ts';
 import { login, signupTemplate } from './mixed/session.ts';
 
 const { values: a } = parseArgs({
@@ -163,17 +168,21 @@ async function openSession(database: string, data: { members: number; posts: num
   log(`data: ${data.members} members (+3 fan-out authors), ${data.posts} seeded posts, ${rows[0]?.f} follows (mean ${rows[0]?.avg} followings, most-followed ${rows[0]?.max})`);
   const events = await connectEvents(infra.kafkaBroker);
   await Promise.race([events.groupsJoined(90_000), stack.crashed]);
-  let t = performance.now();
-  const callers = await Promise.race([login(stack.edge, await callerEmails(db, CALLERS), PASSWORD, 8), stack.crashed]);
-  const fanTokens = new Map<number, string>();
-  const fan = await login(stack.edge, FAN_AUTHORS.map(fanEmail), PASSWORD, 3);
-  FAN_AUTHORS.forEach((n, i) => fanTokens.set(n, fan[i]!));
-  log(`${callers.length} callers logged in through the edge in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const kafkaPid = listenerPid(infra.kafkaPort);
   const pids = new Map<string, number>([...stack.pids, ['bench', process.pid], ['redis', await redisPid(redis)], ...(kafkaPid ? [['kafka', kafkaPid] as const] : [])]);
   if (!kafkaPid) log(`warning: no process found listening on the Kafka port ${infra.kafkaPort}; Kafka's CPU is not counted`);
   redis.disconnect();
   const sources: CpuSources = { pids, db, database };
+  let t = performance.now();
+  const beforeSignIns = await snapshot(sources);
+  const callers = await Promise.race([login(stack.edge, await callerEmails(db, CALLERS), PASSWORD, 8), stack.crashed]);
+  const fanTokens = new Map<number, string>();
+  const fan = await login(stack.edge, FAN_AUTHORS.map(fanEmail), PASSWORD, 3);
+  FAN_AUTHORS.forEach((n, i) => fanTokens.set(n, fan[i]!));
+  const memberMs = cpuDelta(beforeSignIns, await snapshot(sources)).get('member') ?? 0;
+  const signIns = callers.length + fan.length;
+  facts[`sign-in ${tag}`] = { signIns, memberMsPerSignIn: memberMs / signIns, scryptLogN: BENCH_SCRYPT_LOG_N };
+  log(`${callers.length} callers logged in through the edge in ${((performance.now() - t) / 1000).toFixed(1)} s; member-svc ${(memberMs / signIns).toFixed(1)} ms of CPU per sign-in (scrypt log2 N = ${BENCH_SCRYPT_LOG_N})`);
   // First reads: every caller's stored feed is built from PostgreSQL, as an active member's first read.
   const client = createClient(stack.edge, 8);
   t = performance.now();
@@ -206,6 +215,22 @@ async function pgWrites(db: pg.Client): Promise<{ commits: number; inserted: num
   );
   const r = rows[0];
   return { commits: Number(r?.c), inserted: Number(r?.i), updated: Number(r?.u), deleted: Number(r?.d) };
+}
+
+/** CPU ms of one scrypt with member-svc's parameters (r = 8, p = 1, 32-byte key), timed in this process. */
+function scryptMs(logN: number, runs: number): number {
+  const N = 2 ** logN;
+  const before = process.cpuUsage();
+  for (let i = 0; i < runs; i += 1) scryptSync('bench password', 'bench salt 16 by', 32, { N, r: 8, p: 1, maxmem: 256 * N * 8 + 2 ** 20 });
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / runs;
+}
+
+/** member-svc's CPU per sign-in as measured at the bench's scrypt cost, with both hash costs timed for the model. */
+function signInCost(measured: { memberMsPerSignIn: number } | undefined): SignInCost | undefined {
+  if (measured === undefined) return undefined;
+  const production = memberConfig.shape.PASSWORD_SCRYPT_LOG_N.parse(undefined);
+  return { memberMsPerSignIn: measured.memberMsPerSignIn, scryptMsBench: scryptMs(BENCH_SCRYPT_LOG_N, 8), scryptMsProduction: scryptMs(production, 2) };
 }
 
 type Op = 'follow feed' | 'my feed' | 'create post';
@@ -403,8 +428,9 @@ async function main(): Promise<number> {
   if (mix) {
     const idle = (facts['idle CPU ms/s main'] ?? {}) as Record<string, number>;
     const post = results.find((m) => m.row === 'create post' && m.load.mode === 'closed');
-    process.stdout.write(`${capacityText(mix, feeds, idle, post)}\n`);
-    facts['capacity'] = capacity(mix, idle, post);
+    const signIn = signInCost(facts['sign-in main'] as { memberMsPerSignIn: number } | undefined);
+    process.stdout.write(`${capacityText(mix, feeds, idle, post, signIn)}\n`);
+    facts['capacity'] = capacity(mix, idle, post, signIn);
   }
   process.stdout.write(`targets:\n${t.map((x) => `  ${x.met === undefined ? '  ?  ' : x.met ? ' met ' : 'MISSED'} ${x.name}: ${x.value} (target ${x.goal})`).join('\n')}\n`);
   const failed = results.filter((m) => m.failed);

@@ -11,10 +11,32 @@ export const CORES_PER_REPLICA = 1;
 export const MIN_REPLICAS = 2;
 export const RATES = [10_000, 100_000] as const;
 const POST_SHARE = 0.1;
+const FOLLOW_FEED_SHARE = 0.6;
 const CONSUMERS = ['timeline', 'search', 'activity'];
+/**
+ * Sign-ins are not in the mix, yet they are most of member-svc's CPU (one scrypt each). Their rate
+ * is a product assumption, tied to the mix rate through the active members it implies: each reads
+ * the follow feed FEED_READS_PER_MEMBER_DAY times a day and signs in once per SIGN_IN_EVERY_DAYS
+ * (a refresh renews the session, so that is a new device, a logout or a lapsed member).
+ */
+export const FEED_READS_PER_MEMBER_DAY = 20;
+export const SIGN_IN_EVERY_DAYS = 30;
+export const signInsPerSecond = (rate: number): number => (rate * FOLLOW_FEED_SHARE) / FEED_READS_PER_MEMBER_DAY / SIGN_IN_EVERY_DAYS;
+
+/** member-svc's CPU per sign-in at production cost: measured at the bench's scrypt cost, the hash's difference added. */
+export interface SignInCost {
+  /** member-svc CPU ms per sign-in, measured over the bench's logins. */
+  readonly memberMsPerSignIn: number;
+  /** scrypt CPU ms at the bench's cost and at production's (member config default), timed in the bench. */
+  readonly scryptMsBench: number;
+  readonly scryptMsProduction: number;
+}
+export const productionSignInMs = (c: SignInCost): number => c.memberMsPerSignIn - c.scryptMsBench + c.scryptMsProduction;
 
 export interface Capacity {
   readonly rate: number;
+  /** Sign-ins/s the rate implies (zero when the run measured none). */
+  readonly signIns: number;
   readonly cores: Record<string, number>;
   readonly replicas: Record<string, number>;
   readonly postsPerSecond: number;
@@ -45,14 +67,16 @@ function perEvent(mix: Measured, post: Measured | undefined, idle: Readonly<Reco
   return out;
 }
 
-export function capacity(mix: Measured, idle: Readonly<Record<string, number>> = {}, post?: Measured): Capacity[] {
+export function capacity(mix: Measured, idle: Readonly<Record<string, number>> = {}, post?: Measured, signIn?: SignInCost): Capacity[] {
   const perRequest = marginal(mix, idle);
   const consumers = perEvent(mix, post, idle);
   return RATES.map((rate) => {
     const cores: Record<string, number> = {};
     const replicas: Record<string, number> = {};
-    for (const [name, ms] of Object.entries(perRequest)) {
-      cores[name] = (rate * ms) / 1000;
+    const signIns = signIn === undefined ? 0 : signInsPerSecond(rate);
+    const names = new Set([...Object.keys(perRequest), ...(signIn === undefined ? [] : ['member'])]);
+    for (const name of names) {
+      cores[name] = (rate * (perRequest[name] ?? 0)) / 1000 + (name === 'member' && signIn !== undefined ? (signIns * productionSignInMs(signIn)) / 1000 : 0);
       if (!['postgres', 'redis', 'kafka'].includes(name)) replicas[name] = Math.max(MIN_REPLICAS, Math.ceil(cores[name] / (UTILISATION * CORES_PER_REPLICA)));
     }
     // A partition is read by one consumer of a group: the busiest group needs as many partitions as
@@ -62,14 +86,14 @@ export function capacity(mix: Measured, idle: Readonly<Record<string, number>> =
     const partitions = Math.max(6, 2 * Math.max(...consuming));
     const pg = mix.pg ?? { commits: 0, inserted: 0, updated: 0, deleted: 0 };
     return {
-      rate, cores, replicas, partitions, postsPerSecond: rate * POST_SHARE,
+      rate, signIns, cores, replicas, partitions, postsPerSecond: rate * POST_SHARE,
       pgCommitsPerSecond: rate * pg.commits, pgRowsWrittenPerSecond: rate * (pg.inserted + pg.updated + pg.deleted),
     };
   });
 }
 
-export function capacityText(mix: Measured, feeds: FeedMemory | undefined, idle: Readonly<Record<string, number>> = {}, post?: Measured): string {
-  const rows = capacity(mix, idle, post);
+export function capacityText(mix: Measured, feeds: FeedMemory | undefined, idle: Readonly<Record<string, number>> = {}, post?: Measured, signIn?: SignInCost): string {
+  const rows = capacity(mix, idle, post, signIn);
   const consumers = perEvent(mix, post, idle);
   const perRequest = marginal(mix, idle);
   const names = Object.keys(rows[0]?.cores ?? {});
@@ -78,6 +102,9 @@ export function capacityText(mix: Measured, feeds: FeedMemory | undefined, idle:
     `  ${'process'.padEnd(10)} ${'ms/req'.padStart(7)} ${'idle ms/s'.padStart(9)} ${RATES.map((r) => `cores@${r / 1000}k`.padStart(12) + ' replicas'.padStart(10)).join(' ')}`,
     ...names.map((n) => `  ${n.padEnd(10)} ${(perRequest[n] ?? 0).toFixed(2).padStart(7)} ${(idle[n] ?? 0).toFixed(0).padStart(9)} ${rows.map((c) => (c.cores[n] ?? 0).toFixed(1).padStart(12) + String(c.replicas[n] ?? '-').padStart(10)).join(' ')}`),
     `  consumer CPU per event: ${Object.entries(consumers).map(([n, ms]) => `${n} ${ms.toFixed(2)} ms`).join(', ')}${post ? '' : ' (timeline: no create-post row in this run)'}`,
+    signIn === undefined
+      ? '  sign-ins: not measured in this run (member-svc counts the mix only)'
+      : `  sign-ins (member-svc's cores include them): ${productionSignInMs(signIn).toFixed(0)} ms of member CPU each at production scrypt cost (${signIn.memberMsPerSignIn.toFixed(1)} measured at the bench's, scrypt ${signIn.scryptMsBench.toFixed(0)} -> ${signIn.scryptMsProduction.toFixed(0)} ms); ${rows.map((c) => `${c.signIns.toFixed(0)}/s at ${c.rate / 1000}k`).join(', ')} (one per active member every ${SIGN_IN_EVERY_DAYS} days, ${FEED_READS_PER_MEMBER_DAY} feed reads per member a day)`,
     ...rows.map((c) => `  at ${c.rate} req/s: ${c.postsPerSecond} posts/s = events/s per consumer group; day-topic partitions >= ${c.partitions}; PostgreSQL ${c.pgCommitsPerSecond.toFixed(0)} commits/s, ${c.pgRowsWrittenPerSecond.toFixed(0)} rows written/s`),
   ];
   if (feeds && feeds.sampled > 0) {

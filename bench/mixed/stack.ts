@@ -19,6 +19,8 @@ export type ServiceName = (typeof SERVICES)[number];
 export type ProcessName = ServiceName | 'edge';
 
 /** Consumer groups of the bench's stack: its own, so a development stack on the same broker never shares partitions with it. */
+/** scrypt cost (log2 N) of the bench's member-svc, whose members are seeded at it; production runs 17 (member config). */
+export const BENCH_SCRYPT_LOG_N = 14;
 export const GROUPS = { activity: 'bench-mixed-activity', search: 'bench-mixed-search', timeline: 'bench-mixed-timeline-fanout' } as const;
 
 export interface Infra {
@@ -154,7 +156,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     SEARCH_GROUP_ID: GROUPS.search,
     FANOUT_GROUP_ID: GROUPS.timeline,
     // The bench's template member is signed up at the lowest allowed cost; serving paths never hash.
-    PASSWORD_SCRYPT_LOG_N: '14',
+    PASSWORD_SCRYPT_LOG_N: String(BENCH_SCRYPT_LOG_N),
     // Every load client is 127.0.0.1: member-svc's per-address login/signup throttles and its
     // per-client hashing bound would count the whole load as one client.
     LOGINS_PER_ADDRESS: '1000000',
