@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { capacity, signInsPerSecond, productionSignInMs } from '../bench/mixed/capacity.ts';
+import { capacity, hpaMax, productionSignInMs, signInsPerSecond } from '../bench/mixed/capacity.ts';
 import type { Measured } from '../bench/mixed/report.ts';
 import { CAPACITY_MAX_REPLICAS } from '../mesh/src/policy.ts';
 
@@ -41,6 +41,15 @@ describe('capacity model', () => {
     assert.equal(at100k?.cores['edge'], 50);
   });
 
+  it('when a consumer service needs fewer replicas than the day topic has partitions, then its HPA bound is the partition count', () => {
+    // search: 10,000 events/s × 0.09 ms = 0.9 cores → 2 replicas; partitions: max(6, 2 × ⌈10,000 × 0.3 / 1,000 / 0.6⌉) = 10 (timeline's 0.3 ms).
+    const post = { ...mixRow({ timeline: 0.3 }), row: 'create post' };
+    const [, at100k] = capacity(mixRow({ search: 0.009, timeline: 0.4, edge: 0.5 }), {}, post);
+    assert.equal(at100k?.partitions, 10);
+    assert.equal(at100k?.replicas['search'], 2);
+    assert.deepEqual(hpaMax(at100k), { search: 10, timeline: 67, edge: 84 });
+  });
+
   it('when no sign-in was measured, then member-svc counts its mix share only', () => {
     const [, at100k] = capacity(mixRow({ member: 0.01 }));
     assert.equal(at100k?.signIns, 0);
@@ -49,14 +58,14 @@ describe('capacity model', () => {
 });
 
 describe("the mesh policy's HPA bounds", () => {
-  it("when bench/CAPACITY.md's current table is read, then every mixed service's maxReplicas is its replicas at 100,000 req/s", () => {
+  it("when bench/CAPACITY.md's current table is read, then every mixed service's maxReplicas is the table's HPA max", () => {
     const doc = readFileSync(`${ROOT}bench/CAPACITY.md`, 'utf8');
     const figures = doc.slice(doc.indexOf('\n## Figures'), doc.indexOf('\n## History'));
     const table = new Map<string, number>();
     for (const line of figures.split('\n')) {
       const cells = line.split('|').map((c) => c.trim());
-      // | process | marginal ms/request | idle ms/s | cores @10k | replicas @10k | cores @100k | replicas @100k |
-      if (cells.length === 9 && /^\d+$/.test(cells[7] ?? '')) table.set(cells[1]!, Number(cells[7]));
+      // | process | marginal ms/request | idle ms/s | cores @10k | replicas @10k | cores @100k | replicas @100k | HPA max |
+      if (cells.length === 10 && /^\d+$/.test(cells[8] ?? '')) table.set(cells[1]!, Number(cells[8]));
     }
     for (const [name, process] of [['member', 'member'], ['content', 'content'], ['timeline', 'timeline'], ['search', 'search'], ['activity', 'activity'], ['gateway', 'edge']] as const) {
       assert.equal(CAPACITY_MAX_REPLICAS[name], table.get(process), `${name} (${process} in bench/CAPACITY.md)`);

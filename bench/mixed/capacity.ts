@@ -92,6 +92,15 @@ export function capacity(mix: Measured, idle: Readonly<Record<string, number>> =
   });
 }
 
+/**
+ * The mesh policy's HPA maxReplicas from the model at a rate: the replicas it needs, and for a
+ * consumer service at least the day topic's partitions, so that a backlog (after an outage) drains
+ * with one consumer on every partition.
+ */
+export function hpaMax(c: Capacity): Record<string, number> {
+  return Object.fromEntries(Object.entries(c.replicas).map(([name, n]) => [name, CONSUMERS.includes(name) ? Math.max(n, c.partitions) : n]));
+}
+
 export function capacityText(mix: Measured, feeds: FeedMemory | undefined, idle: Readonly<Record<string, number>> = {}, post?: Measured, signIn?: SignInCost): string {
   const rows = capacity(mix, idle, post, signIn);
   const consumers = perEvent(mix, post, idle);
@@ -105,6 +114,7 @@ export function capacityText(mix: Measured, feeds: FeedMemory | undefined, idle:
     signIn === undefined
       ? '  sign-ins: not measured in this run (member-svc counts the mix only)'
       : `  sign-ins (member-svc's cores include them): ${productionSignInMs(signIn).toFixed(0)} ms of member CPU each at production scrypt cost (${signIn.memberMsPerSignIn.toFixed(1)} measured at the bench's, scrypt ${signIn.scryptMsBench.toFixed(0)} -> ${signIn.scryptMsProduction.toFixed(0)} ms); ${rows.map((c) => `${c.signIns.toFixed(0)}/s at ${c.rate / 1000}k`).join(', ')} (one per active member every ${SIGN_IN_EVERY_DAYS} days, ${FEED_READS_PER_MEMBER_DAY} feed reads per member a day)`,
+    ...rows.slice(-1).map((c) => `  HPA maxReplicas (mesh/src/policy.ts), from ${c.rate / 1000}k: ${Object.entries(hpaMax(c)).map(([n, r]) => `${n} ${r}`).join(', ')}`),
     ...rows.map((c) => `  at ${c.rate} req/s: ${c.postsPerSecond} posts/s = events/s per consumer group; day-topic partitions >= ${c.partitions}; PostgreSQL ${c.pgCommitsPerSecond.toFixed(0)} commits/s, ${c.pgRowsWrittenPerSecond.toFixed(0)} rows written/s`),
   ];
   if (feeds && feeds.sampled > 0) {

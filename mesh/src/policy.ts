@@ -166,12 +166,15 @@ const common = { destination: SEED_DESTINATION } as const;
 
 /**
  * HPA bounds from the capacity model (bench/CAPACITY.md, from `npm run bench:mixed` on
- * 2026-12-02 05:34, main at 147918c): CPU target 60 % (the model's headroom per replica, below the seed's 70 %) and
- * maxReplicas = the replicas 100,000 requests/s of the mix needs at that target; min 2 as the
- * seed (a PDB keeps one during disruptions). The seed's scaling behaviour and memory target stay.
+ * 2026-12-03 09:50, main at 8265a12): CPU target 60 % (the model's headroom per replica, below the
+ * seed's 70 %) and maxReplicas = the model's "HPA max": the replicas 100,000 requests/s of the mix
+ * need at that target (member-svc: its sign-ins, which the mix does not contain), and for the
+ * consumer services at least the day topic's partitions. min 2 as the seed (a PDB keeps one during
+ * disruptions). The seed's scaling behaviour and memory target stay. test/capacity-model.test.ts
+ * holds these numbers to the model's table.
  */
 export const CAPACITY_CPU_TARGET = 60;
-export const CAPACITY_MAX_REPLICAS = { member: 9, content: 29, timeline: 51, image: 10, search: 6, activity: 4, gateway: 64 } as const;
+export const CAPACITY_MAX_REPLICAS = { member: 69, content: 24, timeline: 66, image: 10, search: 10, activity: 10, gateway: 86 } as const;
 const sizedFor = (name: keyof typeof CAPACITY_MAX_REPLICAS): AutoscalingPolicy => ({
   ...SEED_AUTOSCALING,
   cpuUtilization: CAPACITY_CPU_TARGET,
