@@ -34,7 +34,9 @@
 //                 shape alone leaves room for, and how much the code in the hops takes. After the
 //                 mix and follow-feed rows the page-sized shape floor runs again in an open loop
 //                 at the mix's open-loop rate and at the follow feed's saturation rate: CPU per
-//                 request and p99 of the hops alone at the same rate.
+//                 request and p99 of the hops alone at the same rate. After the create-post row
+//                 the no-op gRPC floor runs again ("again"): how far the machine drifted over the
+//                 rows; the targets still divide by the first.
 //   mix 60/30/10  GET /api/timeline/posts/followings (follow feed) 60 %, GET /api/timeline/posts
 //                 (my feed) 30 %, POST /api/posts 10 %
 //   follow feed, my feed, create post   each alone
@@ -121,6 +123,7 @@ const log = (msg: string): void => void process.stdout.write(`[bench] ${msg}\n`)
 const results: Measured[] = [];
 const facts: Record<string, unknown> = {};
 let floorRate: number | undefined;
+let floorAgain: number | undefined;
 
 interface Session {
   readonly stack: Stack;
@@ -304,16 +307,21 @@ async function warmStack(s: Session, tokens: () => string): Promise<void> {
   }
 }
 
-async function floors(s: Session): Promise<void> {
+/** The no-op gRPC floor as a row; its rate is what the ratio targets divide by (the first one measured). */
+async function grpcFloorRow(s: Session, name: string, note: string): Promise<number> {
   const before = await snapshot(s.sources);
   const g = await grpcFloor(s.stack.timelineAddr, CONNECTIONS, SECONDS);
   const gDelta = cpuDelta(before, await snapshot(s.sources));
-  floorRate = g.rate;
   const gLoad: LoadResult = { mode: 'closed', connections: CONNECTIONS, seconds: g.seconds, requests: g.calls, ok: g.calls - g.errors, errors: g.errors ? { grpc: g.errors } : {}, byOp: { health: g.calls }, achieved: g.rate, p50: g.percentiles[0], p90: g.percentiles[1], p99: g.percentiles[2], p999: g.percentiles[3] };
   const only = (d: Map<string, number>, keep: Record<string, string>): Map<string, number> => new Map([...d].filter(([k]) => k in keep).map(([k, v]) => [keep[k]!, v]));
-  const gm = measure('floor: no-op gRPC', gLoad, only(gDelta, { timeline: 'timeline (floor)', bench: 'bench' }), { note: 'grpc.health.v1 Check on timeline-svc, 4 channels' });
+  const gm = measure(name, gLoad, only(gDelta, { timeline: 'timeline (floor)', bench: 'bench' }), { note });
   results.push(gm);
   log(line(gm));
+  return g.rate;
+}
+
+async function floors(s: Session): Promise<void> {
+  floorRate = await grpcFloorRow(s, 'floor: no-op gRPC', 'grpc.health.v1 Check on timeline-svc, 4 channels');
   await httpFloorRow(s, 'floor: bare Node http', await startHttpFloor());
   await httpFloorRow(s, 'floor: http → gRPC', await startShapeFloor(), 'a bare http server making one no-op grpc-js call per request');
   await httpFloorRow(s, 'floor: http → gRPC → Redis', await startShapeFloor(infra.redisUrl), 'the same, the gRPC server reading one Redis key per call');
@@ -394,6 +402,9 @@ async function main(): Promise<number> {
     feedAtFull = results.find((m) => m.row === 'follow feed' && m.load.mode === 'closed');
     if (ONLY.has('myfeed')) await row(s, 'my feed', ['my feed'], caller);
     if (ONLY.has('post')) await row(s, 'create post', ['create post'], caller);
+    // The machine drifts within a run (README, "Performance"): the floor again after the rows it
+    // is compared with shows how far. The targets keep dividing by the first.
+    if (ONLY.has('floors')) floorAgain = await grpcFloorRow(s, 'floor: no-op gRPC, again', 'the same floor after the mix, feed and post rows: the machine\'s drift within the run');
     if (ONLY.has('fanout')) await fanout(s);
     const mem = await feedMemory(infra.redisUrl);
     feeds = mem;
@@ -417,7 +428,7 @@ async function main(): Promise<number> {
   const http = results.find((m) => m.row === 'floor: bare Node http');
   process.stdout.write(`\n== bench/mixed ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   process.stdout.write(results.map(line).join('\n') + '\n');
-  if (floorRate) process.stdout.write(`floors: no-op gRPC ${floorRate.toFixed(0)} calls/s${http ? `, bare Node http ${(http.load.ok / http.load.seconds).toFixed(0)} req/s` : ''}\n`);
+  if (floorRate) process.stdout.write(`floors: no-op gRPC ${floorRate.toFixed(0)} calls/s${http ? `, bare Node http ${(http.load.ok / http.load.seconds).toFixed(0)} req/s` : ''}${floorAgain ? `; the gRPC floor again after the rows: ${floorAgain.toFixed(0)} calls/s (${floorAgain >= floorRate ? '+' : ''}${((floorAgain / floorRate - 1) * 100).toFixed(0)} %: the machine's drift over the run)` : ''}\n`);
   const shapes = results.filter((m) => m.row.startsWith('floor: http →') || m.row === PAGE_SIZED_FLOOR);
   const grpcRate = floorRate;
   if (grpcRate && shapes.length > 0) {
