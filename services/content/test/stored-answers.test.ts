@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { credentials, type Metadata } from '@grpc/grpc-js';
 import { ContentServiceClient } from '@dailyfeed/gen/content/v1/content';
-import { AuthenticateView, MemberServiceClient, UpdateMyProfileRequest } from '@dailyfeed/gen/member/v1/member';
+import { AuthenticateResponse, AuthenticateView, MemberServiceClient, UpdateMyProfileRequest } from '@dailyfeed/gen/member/v1/member';
 import { Code } from '../../../test/support/grpc.ts';
 import { startService, type RunningService } from '../src/app.ts';
 import { contentApi, contentConfig, createMember, failsWith, silentLog, sleep, startStack, unary, type ContentApi, type Stack, type TestMember } from './support/helpers.ts';
@@ -67,6 +67,18 @@ describe('content-svc reads written-down Authenticate answers', () => {
     // AUTH_ANSWER_WAIT_MS=0 turns the reading off: member-svc is asked, and cannot be reached.
     const neverReads = await contentWith('127.0.0.1:1', { AUTH_ANSWER_WAIT_MS: '0' });
     await assert.rejects(neverReads.createPost({ content: 'x' }, answered.md()), failsWith(Code.UNAVAILABLE, 'MEMBER_API_CONNECTION_ERROR'));
+  });
+
+  it('when the written-down value has expired or does not decode, then content-svc asks member-svc instead of writing from it', async () => {
+    const m = await createMember(stack.member.address, 'stale');
+    const withoutMember = await contentWith('127.0.0.1:1', {});
+    const expired = AuthenticateResponse.fromPartial({ member: { id: m.id, name: m.handle }, jti: 'stale-jti', expiresAt: new Date(Date.now() - 1000) });
+    // A length-delimited field 1 claiming 255 bytes where there are none: protobuf refuses it.
+    for (const value of [Buffer.from(AuthenticateResponse.encode(expired).finish()), Buffer.from([0x0a, 0xff])]) {
+      await redis.set(answerKey(m), value, 'PX', 10_000);
+      await assert.rejects(withoutMember.createPost({ content: 'x' }, m.md()), failsWith(Code.UNAVAILABLE, 'MEMBER_API_CONNECTION_ERROR'));
+    }
+    await redis.del(answerKey(m));
   });
 
   it('when a service that does not read answers authenticates (no x-keep-answer), then member-svc writes nothing down', async () => {

@@ -128,11 +128,11 @@ export function createAuthHandlers(deps: HandlerDeps): Pick<HandlersOf<MemberSer
         jti: token.jti,
         expiresAt: token.expiresAt,
       };
-      const bare = bearerToken(caller.authorization);
       // Written down when the caller reads answers instead of calling and found none
       // (answer-store.ts: metadata x-keep-answer); a write that fails or is refused only means the
       // next call asks again. Callers that never read them (search, activity, timeline) write nothing.
-      if (bare !== undefined && firstMetadata(ctx, KEEP_ANSWER) === '1') {
+      const bare = firstMetadata(ctx, KEEP_ANSWER) === '1' ? bearerToken(caller.authorization) : undefined;
+      if (bare !== undefined) {
         void deps.answers.keep(req.view, bare, AuthenticateResponse.encode(answer).finish(), { memberId: m.id, jti: token.jti, kid: token.kid, expiresAt: token.expiresAt }, startedAt);
       }
       return answer;
